@@ -1,0 +1,1 @@
+"""qa: hybrid retrieval over provisions and answers with verified pinpoint citations."""

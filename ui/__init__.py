@@ -1,0 +1,1 @@
+"""ui: the ways in — CLI, Streamlit app, REST API, checklist exports."""

@@ -1,0 +1,8 @@
+"""CLI commands for the db area."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass
