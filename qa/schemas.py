@@ -1,0 +1,48 @@
+"""Response shapes shared by the CLI (--json), the REST API and the app. Field names are a public contract: add
+fields freely, never rename or remove one."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SearchResult(BaseModel):
+    provision_id: str
+    doc_id: str
+    doc_title: str  # full official title
+    version: str
+    article: int | None = None
+    paragraph: int | None = None
+    citation: str
+    score: float
+    text: str
+    current: bool = True  # False: a superseded version, shown only when asked about or to flag a change
+    text_en: str | None = None  # official English text where one exists
+    citation_en: str | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[SearchResult]
+    took_ms: float
+
+
+class Citation(BaseModel):
+    provision_id: str
+    doc_title: str
+    article: int | None = None
+    paragraph: int | None = None
+    citation: str
+    quote: str  # verbatim clause text
+    version: str | None = None
+    text_en: str | None = None
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    took_ms: float
+    possibly_related: list[SearchResult] = Field(default_factory=list)  # shown when abstaining
+    notes: list[str] = Field(default_factory=list)  # version flags, instruments not loaded, removed LLM claims
+    mode: str = "extractive"  # "extractive" | "llm"
