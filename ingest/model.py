@@ -11,7 +11,8 @@ Provision id scheme (doc_id is the instrument version id, e.g. ``pipl``, ``mdsr-
   ``{doc}/art13/p1/i3/s2``     sub-item 2. of that item
   ``{doc}/sec7.6.1``           guideline section 七、 > （六） > 1.
   ``{doc}/sec7.6.1/p2``        second body paragraph of that section
-  ``{doc}/pre/p1``             untitled preamble paragraphs before the first section
+  ``{doc}/annex1/sec2``        section 二、 of a guideline's annex 附件1
+  ``{doc}/pre``                untitled preamble paragraphs before the first section
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-ProvisionKind = Literal["article", "paragraph", "item", "subitem", "section", "preamble"]
+ProvisionKind = Literal["article", "paragraph", "item", "subitem", "section", "annex", "preamble"]
 Level = Literal[
     "law",
     "administrative_regulation",
@@ -48,6 +49,7 @@ class Document(BaseModel):
     effective: str | None = None
     status: Status = "unknown"
     version: str | None = None  # ISO date of this version
+    version_label: str | None = None  # as the title gives it: 2021年修订, 2025年修正
     lang: Literal["zh", "en"] = "zh"
     source: str | None = None  # provenance as given by the corpus or the file path name
     source_url: str | None = None
