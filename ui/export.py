@@ -166,7 +166,10 @@ def resolve_taxonomy_id(kind: Literal["actor", "stage"], value: str | None) -> s
     for ident, entry in tax.items():
         zh, en = _names(entry)
         names = {zh.casefold(), en.casefold(), ident.casefold()}
-        for alias in entry.get("aliases") or []:
+        aliases = entry.get("aliases") or []
+        if isinstance(aliases, dict):
+            aliases = [a for v in aliases.values() for a in (v or [])]
+        for alias in aliases:
             names.add(str(alias).casefold())
         if needle in names:
             return ident

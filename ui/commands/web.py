@@ -1,8 +1,163 @@
-"""CLI commands for the web area."""
+"""CLI commands for the web area: `yigui checklist`, `yigui serve`, `yigui ui`, `yigui apikey create|list|revoke`."""
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import typer
 
 
+def _fail(msg: str, code: int = 2) -> None:
+    typer.secho(msg, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def checklist(
+    output: Path = typer.Option(..., "-o", "--output", help="file to write, e.g. registrant-post-market.xlsx"),
+    fmt: str = typer.Option(None, "--format", "-f", help="xlsx | docx | csv | json (default: from the file suffix)"),
+    actor: str = typer.Option(None, "--actor", help="actor id or name, e.g. md-registrant or 医疗器械注册人"),
+    stage: str = typer.Option(None, "--stage", help="lifecycle stage id or name, e.g. post-market"),
+    doc: str = typer.Option(None, "--doc", help="document id, e.g. mdsr-2024"),
+    modality: str = typer.Option(None, "--modality", help="obligation | prohibition | permission | right"),
+    level: str = typer.Option(None, "--level", help="law | administrative_regulation | departmental_rule | …"),
+    all_versions: bool = typer.Option(False, "--all-versions", help="include superseded versions"),
+    no_inherited: bool = typer.Option(False, "--no-inherited", help="only duties addressed to this actor by name"),
+    title: str = typer.Option(None, "--title", help="title printed on the checklist"),
+) -> None:
+    """Export a compliance checklist: one row per obligation with its pinpoint citation, the verbatim clause,
+    the penalties for breaching it, and empty Owner / Evidence / Status / Due columns."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from ui import export
+
+    fmt = (fmt or output.suffix.lstrip(".")).lower()
+    if fmt not in export.FORMATS:
+        _fail(f"--format {fmt or '(none)'} is not supported: choose one of {', '.join(export.FORMATS)} "
+              "(or give -o a file ending in one of them)")
+    if modality and modality not in export.MODALITY_LABELS:
+        _fail(f"--modality {modality!r}: choose one of {', '.join(export.MODALITY_LABELS)}")
+    a = export.resolve_taxonomy_id("actor", actor)
+    s = export.resolve_taxonomy_id("stage", stage)
+    for kind, given, got in (("actor", actor, a), ("stage", stage, s)):
+        tax = export.actor_taxonomy() if kind == "actor" else export.stage_taxonomy()
+        if given and tax and got not in tax:
+            _fail(f"--{kind} {given!r} is not a known {kind}; use an id or name from corpus/{kind}s.yaml, e.g. "
+                  + ", ".join(list(tax)[:6]))
+    try:
+        from graph.queries import Queries
+        from graph.store import GraphStore
+
+        store = GraphStore.connect()
+    except Exception as exc:  # noqa: BLE001
+        _fail(f"cannot reach the graph store ({type(exc).__name__}: {exc}); run `yigui ingest` first, "
+              "or check NEO4J_URI")
+    try:
+        queries = Queries(store)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      transient=True, stderr=True) as bar:
+            t = bar.add_task("querying obligations", total=None)
+            obs = export.fetch_obligations(
+                queries, actor=a, stage=s, doc=doc, modality=modality, level=level,
+                current_only=not all_versions, include_inherited=not no_inherited,
+                progress=lambda done, _total: bar.update(t, completed=done))
+            rows = export.rows_from_obligations(obs)
+            bar.update(t, description=f"writing {fmt}", completed=0, total=len(rows) or 1)
+            data = export.render(rows, fmt, title=title or "合规清单 Compliance checklist",
+                                 filters={"actor": a, "stage": s, "doc": doc, "modality": modality, "level": level},
+                                 progress=lambda done, total: bar.update(t, completed=done, total=total or 1))
+    finally:
+        if hasattr(store, "close"):
+            store.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    if not rows:
+        typer.secho("no obligations match these filters; the checklist is empty", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"{len(rows)} obligations -> {output}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to bind; keep 127.0.0.1 unless behind a proxy"),
+    port: int = typer.Option(8000, help="TCP port"),
+    log_level: str = typer.Option("info", help="uvicorn log level"),
+) -> None:
+    """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Clients send `Authorization: Bearer <key>`."""
+    import uvicorn
+
+    from ui.apikeys import KeyStore
+
+    keys = KeyStore()
+    if keys.active_count() == 0:
+        typer.secho("no API keys yet: every /v1 request will get 401; create one with "
+                    "`yigui apikey create --name NAME`", fg=typer.colors.YELLOW, err=True)
+    uvicorn.run("ui.api:app_from_env", factory=True, host=host, port=port, log_level=log_level)
+
+
+def ui(
+    port: int = typer.Option(8501, help="TCP port for the app"),
+    host: str = typer.Option("127.0.0.1", help="address to bind"),
+) -> None:
+    """Open the Streamlit app for lawyers: questions, cited clauses, obligation explorer, exports."""
+    app_py = Path(__file__).resolve().parent.parent / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.headless", "true",
+           "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    typer.echo(f"YiGui app: http://{host}:{port}")
+    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+
+
+apikey_app = typer.Typer(help="API keys for `yigui serve` (stored hashed in YIGUI_HOME).", no_args_is_help=True)
+
+
+@apikey_app.command("create")
+def apikey_create(name: str = typer.Option(..., "--name", help="who uses the key, e.g. contracts-tool")) -> None:
+    """Create a key; it is printed once, alone on the last line (only its hash is stored)."""
+    from ui.apikeys import KeyStore, KeyStoreError
+
+    store = KeyStore()
+    try:
+        rec, key = store.create(name)
+    except KeyStoreError as exc:
+        _fail(str(exc))
+    typer.echo(f"created key {rec.id} ({rec.name}) in {store.path}; it is shown only now:", err=True)
+    typer.echo(key)
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """List keys (id, name, created, revoked); keys themselves are never shown again."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ui.apikeys import KeyStore, KeyStoreError
+
+    try:
+        keys = KeyStore().list()
+    except KeyStoreError as exc:
+        _fail(str(exc))
+    if not keys:
+        typer.echo("no API keys; create one with `yigui apikey create --name NAME`")
+        return
+    table = Table("id", "name", "created", "status")
+    for k in keys:
+        table.add_row(k.id, k.name, k.created, f"revoked {k.revoked}" if k.revoked else "active")
+    Console().print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key: str = typer.Argument(..., help="key id (from `yigui apikey list`) or name")) -> None:
+    """Revoke a key by id or name; requests with it get 401 at once."""
+    from ui.apikeys import KeyStore
+
+    hits = KeyStore().revoke(key)
+    if not hits:
+        _fail(f"no active key with id or name {key!r}; see `yigui apikey list`", code=1)
+    for k in hits:
+        typer.echo(f"revoked {k.id} ({k.name})")
+
+
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("checklist")(checklist)
+    app.command("serve")(serve)
+    app.command("ui")(ui)
+    app.add_typer(apikey_app, name="apikey")
