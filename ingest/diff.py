@@ -1,0 +1,95 @@
+"""Per-article comparison of two versions of one instrument: which articles changed, were added or removed.
+
+Articles are matched by number (that is how lawyers cite them); texts are compared after removing whitespace, so
+re-wrapped lines are not changes. A character diff is kept for display.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .model import ParsedDocument
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class ArticleChange:
+    article: int
+    kind: str  # changed | added | removed
+    citation: str  # in the newer version when it exists there, else the older one
+    old: str | None
+    new: str | None
+    segments: list[tuple[str, str]] = field(default_factory=list)  # (op, text): op in equal|delete|insert
+
+    def marked(self) -> str:
+        """Old→new as one string: [-deleted-]{+inserted+}."""
+        out = []
+        for op, text in self.segments:
+            out.append(text if op == "equal" else f"[-{text}-]" if op == "delete" else f"{{+{text}+}}")
+        return "".join(out)
+
+
+@dataclass
+class VersionDiff:
+    old_id: str
+    new_id: str
+    changes: list[ArticleChange]
+    unchanged: int
+
+    def numbers(self, kind: str) -> list[int]:
+        return [c.article for c in self.changes if c.kind == kind]
+
+    @property
+    def changed(self) -> list[int]:
+        return self.numbers("changed")
+
+    @property
+    def added(self) -> list[int]:
+        return self.numbers("added")
+
+    @property
+    def removed(self) -> list[int]:
+        return self.numbers("removed")
+
+
+def char_segments(old: str, new: str) -> list[tuple[str, str]]:
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    segs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            segs.append(("equal", old[i1:i2]))
+        else:
+            if i2 > i1:
+                segs.append(("delete", old[i1:i2]))
+            if j2 > j1:
+                segs.append(("insert", new[j1:j2]))
+    return segs
+
+
+def diff_documents(old: ParsedDocument, new: ParsedDocument) -> VersionDiff:
+    """Articles of `old` vs `new` by article number (guidelines: top-level sections by number)."""
+    def units(pd: ParsedDocument):
+        arts = pd.articles()
+        if arts:
+            return {p.number: p for p in arts}
+        return {p.number: p for p in pd.provisions if p.kind == "section" and p.parent_id is None}
+
+    a, b = units(old), units(new)
+    changes: list[ArticleChange] = []
+    unchanged = 0
+    for n in sorted(set(a) | set(b)):
+        pa, pb = a.get(n), b.get(n)
+        if pa is None:
+            changes.append(ArticleChange(n, "added", pb.citation, None, pb.text, [("insert", pb.text)]))
+        elif pb is None:
+            changes.append(ArticleChange(n, "removed", pa.citation, pa.text, None, [("delete", pa.text)]))
+        elif normalise(pa.text) != normalise(pb.text):
+            changes.append(ArticleChange(n, "changed", pb.citation, pa.text, pb.text,
+                                         char_segments(normalise(pa.text), normalise(pb.text))))
+        else:
+            unchanged += 1
+    return VersionDiff(old.document.id, new.document.id, changes, unchanged)

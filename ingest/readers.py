@@ -1,0 +1,308 @@
+"""Readers: every input format becomes the same thing — front matter (or None) plus Markdown-like text lines.
+
+The core parser (ingest.parse) only ever sees corpus-style Markdown, so each reader's job is to undo its format:
+decode bytes (utf-8, utf-8-sig, gb18030), split YAML front matter, pull paragraphs out of .docx, the text layer out of
+.pdf, block text out of .html, and re-mark 编/章/节 and title lines as Markdown headings. Plain files without front
+matter get their metadata inferred (title, version date from a ``(YYYY-MM-DD)`` file-name suffix, 题注 history).
+Every failure is an ``IngestError`` naming the file, the problem and what to do.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ingest.model import IngestError
+
+SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".docx", ".pdf", ".html", ".htm"}
+ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
+
+_CN_NUM = "〇零一二三四五六七八九十百千两"
+# 编/章/节 heading lines as they appear in official texts: 第七编 侵权责任 / 第一章 总 则 / 第二节 一般规定
+STRUCTURE_RE = re.compile(rf"^\s*第[{_CN_NUM}\d]+(编|分编|章|节)(?:\s+|$)")
+ARTICLE_RE = re.compile(rf"^\s*第[{_CN_NUM}\d]+条(?:之[{_CN_NUM}]+)?(?:\s|　|$)")
+# a (YYYY-MM-DD) or （YYYY-MM-DD） suffix on a file name is the version date: 个人信息保护法(2021-08-20).md
+DATE_SUFFIX_RE = re.compile(r"\s*[（(](\d{4})[-.年](\d{1,2})[-.月](\d{1,2})日?[)）]\s*$")
+_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+# 题注: "2021年8月20日 第十三届全国人民代表大会常务委员会第三十次会议通过" (optionally in parentheses)
+HISTORY_RE = re.compile(rf"^[\s（(]*{_DATE}.*(通过|修正|修订|公布|施行|发布|印发|决定)")
+
+
+@dataclass
+class RawText:
+    """One input file, decoded: front matter (None for plain files) and body lines without it."""
+
+    file: str  # file name only: never a machine path in anything that is stored or shown
+    path: Path
+    fmt: str  # md | txt | docx | pdf | html
+    meta: dict | None
+    lines: list[str]
+    sha256: str
+    inferred: dict = field(default_factory=dict)  # title/version/history inferred for plain files
+    front_matter_lines: int = 0  # lines taken by the front-matter block (to map parser lines to file lines)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def decode(data: bytes, file: str) -> str:
+    """Decode text bytes: utf-8 (with or without BOM), then gb18030; else name the first bad byte's offset."""
+    if b"\x00" in data[:4096]:
+        raise IngestError(file, "binary content (NUL bytes): not a text file",
+                          "save the document as UTF-8 text, Markdown, .docx, .pdf or .html")
+    try:
+        return data.decode("utf-8-sig")  # utf-8-sig also accepts plain utf-8
+    except UnicodeDecodeError as utf8_err:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            start = utf8_err.start
+            raise IngestError(
+                file,
+                f"undecodable bytes at byte offset {start} (0x{data[start:start + 4].hex()}): "
+                f"not UTF-8, UTF-8 with BOM or GB18030",
+                "re-save the file as UTF-8 (e.g. `iconv -f <its encoding> -t UTF-8`) and ingest it again",
+            ) from None
+
+
+def split_front_matter(text: str, file: str) -> tuple[dict | None, str, int]:
+    """Split a leading ``---`` YAML block; returns (meta or None, body, number of lines the block took)."""
+    if not text.startswith("---"):
+        return None, text, 0
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None, text, 0
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise IngestError(file, "front matter opened with '---' on line 1 is never closed",
+                          "add a line '---' after the YAML block, or remove the opening '---'", line=1)
+    block = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        line = mark.line + 2 if mark is not None else None  # +1 for 0-based, +1 for the opening '---'
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise IngestError(file, f"broken YAML front matter: {problem}",
+                          "fix the YAML between the '---' lines (quote values that contain ':' or start with "
+                          "'[', '{', '*', '&'), or delete the block to ingest the file as plain text",
+                          line=line) from None
+    if not isinstance(meta, dict):
+        raise IngestError(file, f"front matter is a {type(meta).__name__}, not a mapping of fields",
+                          "write the front matter as 'field: value' lines (id, title, level, …)", line=2)
+    for key, value in list(meta.items()):  # YAML turns 2021-08-20 into a date; the model wants ISO strings
+        if hasattr(value, "isoformat"):
+            meta[key] = value.isoformat()
+    return meta, "\n".join(lines[end + 1:]), end + 1
+
+
+# --------------------------------------------------------------------------------------------------- formats
+
+def _read_text_file(path: Path, file: str) -> tuple[dict | None, list[str], int]:
+    text = decode(path.read_bytes(), file).replace("\r\n", "\n").replace("\r", "\n")
+    meta, body, n = split_front_matter(text, file)
+    return meta, body.split("\n"), n
+
+
+def _heading_level(style_name: str) -> int | None:
+    m = re.match(r"(?:Heading|标题)\s*(\d)", style_name or "")
+    if m:
+        return int(m.group(1))
+    if (style_name or "").lower() == "title":
+        return 1
+    return None
+
+
+def _read_docx(path: Path, file: str) -> list[str]:
+    try:
+        import docx  # python-docx
+        document = docx.Document(str(path))
+    except Exception as err:  # python-docx raises several unrelated types for a bad package
+        raise IngestError(file, f"not a readable .docx ({type(err).__name__}: {err})",
+                          "open it in Word/WPS and save it again as .docx, or export it as .pdf or text") from None
+    lines = []
+    for para in document.paragraphs:
+        text = para.text.strip()
+        level = _heading_level(para.style.name if para.style is not None else "")
+        if text and level and not ARTICLE_RE.match(text):
+            lines.append("#" * level + " " + text)
+        else:
+            lines.append(text)
+    return lines
+
+
+def _read_pdf(path: Path, file: str) -> list[str]:
+    try:
+        import pypdf
+        reader = pypdf.PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as err:
+        raise IngestError(file, f"not a readable PDF ({type(err).__name__}: {err})",
+                          "check that the file is a complete PDF, or export the document as .docx or text") from None
+    text = "\n".join(pages)
+    if not re.search(r"[\u4e00-\u9fffA-Za-z]", text):
+        raise IngestError(file, f"no text layer in the PDF ({len(pages)} page(s) of images or empty pages)",
+                          "OCR it first (e.g. `ocrmypdf -l chi_sim in.pdf out.pdf`) or use a text/.docx copy")
+    return _unwrap(text.split("\n"))
+
+
+_BLOCK_START_RE = re.compile(
+    rf"^\s*(第[{_CN_NUM}\d]+(编|分编|章|节|条)|[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+、|\d+[.．、]|#|附件|附录)")
+_SENTENCE_END = tuple("。；：！？;:”」）)")
+
+
+def _unwrap(raw: list[str]) -> list[str]:
+    """PDF text layers wrap lines at the page width: join a line to the previous one unless the previous line ends a
+    sentence or this one starts a new unit (条, 章, （一）, 1., 一、)."""
+    out: list[str] = []
+    for line in raw:
+        s = line.strip()
+        if not s:
+            continue
+        if re.fullmatch(r"[-—\s]*\d+[-—\s]*|第\s*\d+\s*页.*", s):  # page numbers
+            continue
+        if out and not out[-1].endswith(_SENTENCE_END) and not _BLOCK_START_RE.match(s) \
+                and not STRUCTURE_RE.match(out[-1]) and not _is_title_like(out[-1]):
+            out[-1] += s
+        else:
+            out.append(s)
+    return out
+
+
+def _is_title_like(s: str) -> bool:
+    return bool(HISTORY_RE.match(s)) or bool(re.search(r"(法|条例|规定|办法|细则|解释|指导原则|规范)$", s))
+
+
+def _read_html(path: Path, file: str) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    html = decode(path.read_bytes(), file)
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript"]):
+        tag.decompose()
+    lines: list[str] = []
+    blocks = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre"])
+    if not blocks:
+        return [s.strip() for s in soup.get_text("\n").split("\n")]
+    for el in blocks:
+        if el.find_parent(["p", "li"]) is not None and el.name in ("p", "li"):
+            continue  # nested block: its text is already in the parent's
+        text = el.get_text(" ", strip=True)
+        text = re.sub(r"[ \t\u3000]+", " ", text)
+        if el.name[0] == "h" and el.name[1:].isdigit() and not ARTICLE_RE.match(text):
+            lines.append("#" * int(el.name[1:]) + " " + text)
+        elif el.name == "pre":
+            lines.extend(text.split("\n"))
+        else:
+            lines.extend(text.split("\n"))
+        lines.append("")
+    return lines
+
+
+def _mark_headings(lines: list[str]) -> list[str]:
+    """Formats without Markdown: make 编/章/节 lines the headings the parser expects (## 章, ### 节)."""
+    out = []
+    for line in lines:
+        s = line.strip()
+        if s and not s.startswith("#") and STRUCTURE_RE.match(s) and len(s) <= 40:
+            kind = STRUCTURE_RE.match(s).group(1)
+            s = {"编": "# ", "分编": "# ", "章": "## ", "节": "### "}[kind] + s
+        out.append(s)
+    return out
+
+
+def _blank_between_articles(lines: list[str]) -> list[str]:
+    """Corpus convention: a blank line before each article and heading, consecutive lines inside one article."""
+    out: list[str] = []
+    for s in lines:
+        if (ARTICLE_RE.match(s) or s.startswith("#")) and out and out[-1] != "":
+            out.append("")
+        if s == "" and out and out[-1] == "":
+            continue
+        out.append(s)
+        if s.startswith("#"):
+            out.append("")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- inference
+
+def infer_meta(path: Path, lines: list[str]) -> dict:
+    """Title, version date and 题注 history of a file that has no front matter."""
+    stem = path.stem
+    version = None
+    m = DATE_SUFFIX_RE.search(stem)
+    if m:
+        version = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        stem = stem[: m.start()].strip()
+    title = None
+    titles = []
+    history: list[str] = []
+    for line in lines:
+        s = line.strip()
+        if not s:
+            continue
+        if ARTICLE_RE.match(s) or (s.startswith("#") and STRUCTURE_RE.match(s.lstrip("# "))):
+            break
+        if s.startswith("#") and not STRUCTURE_RE.match(s.lstrip("# ")):
+            titles.append(s.lstrip("#").strip())
+            continue
+        if HISTORY_RE.match(s):
+            history.append(s)
+    if titles:
+        title = titles[0]
+    if not title:
+        title = stem.strip() or path.name
+    return {"title": title, "version": version, "history": history, "subtitles": titles[1:]}
+
+
+def read_file(path: Path | str) -> RawText:
+    """Read one file of any supported format; raises IngestError for anything a user must fix."""
+    path = Path(path)
+    file = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(file, f"unsupported file type '{suffix or '(none)'}'",
+                          "give Markdown/text (.md, .txt), .docx, .pdf or .html files")
+    try:
+        data_size = path.stat().st_size
+    except OSError as err:
+        raise IngestError(file, f"cannot read the file ({err.strerror})", "check the path and its permissions") from None
+    if data_size == 0:
+        raise IngestError(file, "empty file (0 bytes)", "remove it from the folder or export the document again")
+    sha = sha256_file(path)
+    meta: dict | None = None
+    n_fm = 0
+    if suffix in (".md", ".markdown", ".txt", ".text"):
+        fmt = "md" if suffix in (".md", ".markdown") else "txt"
+        meta, lines, n_fm = _read_text_file(path, file)
+        if fmt == "txt" or not any(s.lstrip().startswith("#") for s in lines):
+            lines = _mark_headings(lines)
+    elif suffix == ".docx":
+        fmt, lines = "docx", _blank_between_articles(_mark_headings(_read_docx(path, file)))
+    elif suffix == ".pdf":
+        fmt, lines = "pdf", _blank_between_articles(_mark_headings(_read_pdf(path, file)))
+    else:
+        fmt, lines = "html", _blank_between_articles(_mark_headings(_read_html(path, file)))
+    if not any(s.strip() for s in lines):
+        raise IngestError(file, "empty file: no text after the front matter" if meta is not None else
+                          "empty file: only whitespace", "remove it from the folder or export the document again")
+    inferred = infer_meta(path, lines) if meta is None else {}
+    if fmt in ("docx", "pdf", "html") and inferred.get("title") and not any(s.startswith("# ") for s in lines):
+        # the parser takes its title from the first '#' line: give it one when the format lost the heading style
+        first = next((i for i, s in enumerate(lines) if s.strip()), 0)
+        if lines[first].strip() == inferred["title"]:
+            lines[first] = "# " + lines[first].strip()
+    return RawText(file=file, path=path, fmt=fmt, meta=meta, lines=lines, sha256=sha, inferred=inferred,
+                   front_matter_lines=n_fm)
