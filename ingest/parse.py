@@ -191,7 +191,12 @@ def _parse_articles(lines, doc: Document, article_re, file_name):
             continue
         m_art = article_re.match(t)
         if m_art:
-            num = _article_number(m_art, lang)
+            try:
+                num = _article_number(m_art, lang)
+            except ValueError:  # 第百条, 第千百条: matched the pattern but is no numeral cn2an can read
+                raise IngestError(file_name, f"article label '{m_art.group(0).strip()}' has no valid number",
+                                  "write the article number as the official text does (e.g. 第一百条) and ingest "
+                                  "again", line=ln.no) from None
             current = _Article(num, m_art.group(0).strip(), ln.no, [h for _, h in path])
             rest = t[m_art.end():].strip()
             if rest:
@@ -272,8 +277,13 @@ def _article_provisions(art: _Article, doc: Document, short: str, short_en: str 
         m_sub = SUBITEM.match(t)
         last_para = paragraphs[-1] if paragraphs else None
         last_item = last_para["items"][-1] if last_para and last_para["items"] else None
+        num = None
         if m_item and last_para is not None:
-            num = int(m_item.group(1)) if lang == "en" else cn_to_int(m_item.group(1))
+            try:
+                num = int(m_item.group(1)) if lang == "en" else cn_to_int(m_item.group(1))
+            except ValueError:  # （百）: not an item number, so the line is ordinary text
+                m_item = None
+        if m_item and last_para is not None:
             last_para["items"].append({"num": num, "label": m_item.group(0).strip(), "lines": [ln], "subs": []})
         elif m_sub and last_item is not None:
             last_item["subs"].append({"num": int(m_sub.group(1)), "label": m_sub.group(0).strip(), "lines": [ln]})
