@@ -427,17 +427,16 @@ def _render_versions(p: dict, nb: dict) -> None:
 
 def diff_html(old: str, new: str) -> str:
     """Character-level change marks (deleted red, inserted green): what a lawyer compares by eye."""
-    import difflib
+    from ingest.diff import char_segments
 
-    sm = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     out = []
-    for op, a0, a1, b0, b1 in sm.get_opcodes():
-        if op == "equal":
-            out.append(_esc(old[a0:a1]))
-        if op in ("delete", "replace"):
-            out.append(f"<del style='background:#FDECEA;color:#A12622'>{_esc(old[a0:a1])}</del>")
-        if op in ("insert", "replace"):
-            out.append(f"<ins style='background:#E6F4EA;color:#1E6B34;text-decoration:none'>{_esc(new[b0:b1])}</ins>")
+    for op, text in char_segments(old, new):
+        if op == "delete":
+            out.append(f"<del style='background:#FDECEA;color:#A12622'>{_esc(text)}</del>")
+        elif op == "insert":
+            out.append(f"<ins style='background:#E6F4EA;color:#1E6B34;text-decoration:none'>{_esc(text)}</ins>")
+        else:
+            out.append(_esc(text))
     return f"<div class='yg-card'><div class='yg-clause'>{''.join(out)}</div></div>"
 
 
@@ -594,16 +593,6 @@ def _export_buttons(key: tuple) -> None:
 # ---------------------------------------------------------------- page: corpus
 
 
-def _registry() -> dict[str, dict]:
-    try:
-        from corpus import load_yaml
-
-        data = load_yaml("registry.yaml") or {}
-    except Exception:  # noqa: BLE001
-        return {}
-    return data.get("instruments", data) if isinstance(data, dict) else {}
-
-
 def page_corpus() -> None:
     st.markdown("### 语料 Corpus")
     stats = _call(_stats, backend(), _bkey())
@@ -633,27 +622,25 @@ def page_corpus() -> None:
     st.markdown("#### 已收录文件 Documents loaded")
     st.dataframe(table, hide_index=True, width="stretch")
 
-    reg = _registry()
-    if reg:
-        loaded = set(docs_by_id())
-        missing = []
-        for iid, inst in reg.items():
-            if not isinstance(inst, dict):
-                continue
-            versions = [v.get("id") for v in inst.get("versions") or [] if isinstance(v, dict)]
-            if not any(v in loaded for v in versions) and iid not in loaded:
-                missing.append({"文件 Instrument": inst.get("title", iid),
-                                "层级 Level": LEVELS.get(inst.get("level") or "", inst.get("level") or ""),
-                                "发布 Issuer": inst.get("issuer", ""),
-                                "生效 Effective": str(inst.get("effective", "") or ""),
-                                "说明 Note": inst.get("note", "") or ""})
-        st.markdown(f"#### 尚未收录 Not yet loaded ({len(missing)})")
-        st.caption("登记在册但无正文的文件：涉及这些文件的问题无法引用其条文。Registered instruments with no text "
-                   "loaded: questions that turn on them cannot cite their clauses.")
-        if missing:
-            st.dataframe(missing, hide_index=True, width="stretch")
-        else:
-            st.success("登记的文件均已收录。Every registered instrument is loaded.")
+    try:
+        from ingest.registry import missing_instruments
+
+        missing = missing_instruments(set(docs_by_id()), {d.get("instrument") for d in docs if d.get("instrument")})
+    except Exception:  # noqa: BLE001 - the registry is optional context, the page still shows what is loaded
+        return
+    st.markdown(f"#### 尚未收录 Registered but not loaded ({len(missing)})")
+    st.caption("登记在册但无正文的文件：涉及这些文件的问题无法引用其条文。Registered instruments with no text "
+               "loaded: questions that turn on them cannot cite their clauses.")
+    if missing:
+        st.dataframe([{"文件 Instrument": m.get("title"),
+                       "英文 English": m.get("title_en") or "",
+                       "层级 Level": LEVELS.get(m.get("level") or "", m.get("level") or ""),
+                       "发布 Issuer": m.get("issuer") or "",
+                       "生效 Effective": str(m.get("effective") or ""),
+                       "文号 Number": m.get("doc_number") or ""} for m in missing],
+                     hide_index=True, width="stretch")
+    else:
+        st.success("登记的文件均已收录。Every registered instrument is loaded.")
 
 
 # ---------------------------------------------------------------- main
