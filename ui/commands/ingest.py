@@ -1,8 +1,152 @@
-"""CLI commands for the ingest area."""
+"""CLI commands for the ingest area: `yigui ingest [PATH ...]` and `yigui diff A B`."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.text import Text
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_errors(errors) -> None:
+    for e in errors:
+        where = f"{e.file}:{e.line}" if e.line else e.file
+        err.print(Text.assemble(("✗ ", "bold red"), (where, "bold"), f": {e.problem} — ", (e.hint, "yellow")))
+
+
+def _print_summary(res, *, loaded: dict | None = None) -> None:
+    s = res.summary()
+    kinds = ", ".join(f"{k} {v}" for k, v in s["provisions_by_kind"].items())
+    out.print(f"[bold]{s['documents']} documents[/bold], {s['provisions']} provisions ({kinds})")
+    cur = [pd.document.id for pd in res.documents if not pd.document.current and pd.document.lang == "zh"]
+    if cur:
+        out.print(f"superseded versions kept (not current): {', '.join(sorted(cur))}")
+    if res.translation_links:
+        out.print(f"English provisions linked to Chinese: {len(res.translation_links)}")
+    out.print(f"unchanged (cached): {s['unchanged']}  ·  skipped (not documents): {s['skipped']}  ·  "
+              f"warnings: {s['warnings']}  ·  failed: {s['errors']}  ·  {s['timings'].get('total_s', 0):.2f} s")
+    for w in res.warnings[:20]:
+        out.print(f"[yellow]warning[/yellow] {w}")
+    if len(res.warnings) > 20:
+        out.print(f"… and {len(res.warnings) - 20} more warnings")
+    if loaded:
+        out.print("store: " + ", ".join(f"{k} {v}" for k, v in loaded.items()))
+    if res.missing_instruments:
+        names = "、".join(m["short_title"] or m["title"] for m in res.missing_instruments)
+        out.print(f"[bold]registered instruments without text ({len(res.missing_instruments)})[/bold]: {names}")
+        out.print("  answers that turn on these will say their text is not loaded; add their texts to ingest them.")
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="files or folders (default: the corpus, YIGUI_CORPUS)"),
+    no_store: bool = typer.Option(False, "--no-store", help="parse only and print the summary; do not load the store"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="parse every file again even if it is unchanged"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """Parse official texts (Markdown with front matter, plain Markdown/text, .docx, .pdf, .html) into citable
+    provision trees and load them into the graph store. Exit status 1 when any file failed."""
+    from ingest.pipeline import ingest_paths
+
+    for p in paths or []:
+        if not p.exists():
+            err.print(f"[red]✗ {p.name}: no such file or folder[/red] — check the path")
+            raise typer.Exit(2)
+    loaded = None
+    if no_store:
+        res = ingest_paths(list(paths) if paths else None, progress=not as_json, use_cache=not no_cache)
+    else:
+        try:
+            from graph.build import build
+            from graph.store import GraphStore
+        except ImportError as exc:
+            err.print(f"[red]the graph store is not available ({exc})[/red] — run `yigui ingest --no-store` to parse only")
+            raise typer.Exit(2)
+        try:
+            store = GraphStore.connect()
+        except Exception as exc:  # noqa: BLE001 - any connection failure gets the same advice
+            err.print(f"[red]cannot reach the graph store ({type(exc).__name__}: {exc})[/red] — check NEO4J_URI or "
+                      "run `yigui db status`; `yigui ingest --no-store` parses without it")
+            raise typer.Exit(2)
+        try:
+            built = build(list(paths) if paths else None, store, progress=not as_json)
+        finally:
+            store.close()
+        res = getattr(built, "ingest", None) or built
+        loaded = getattr(built, "counts", None)
+        if not hasattr(res, "summary"):
+            raise typer.Exit(0)
+    if as_json:
+        s = res.summary()
+        s["failed"] = [{"file": e.file, "line": e.line, "problem": e.problem, "hint": e.hint} for e in res.errors]
+        s["missing_instruments"] = res.missing_instruments
+        out.print_json(json.dumps(s, ensure_ascii=False))
+    else:
+        _print_errors(res.errors)
+        _print_summary(res, loaded=loaded if isinstance(loaded, dict) else None)
+    if res.errors:
+        raise typer.Exit(1)
+
+
+def diff(
+    old: str = typer.Argument(..., help="older version: document id (mdsr-2021) or file"),
+    new: str = typer.Argument(..., help="newer version: document id (mdsr-2024) or file"),
+    full: bool = typer.Option(False, "--full", help="print both texts of each changed article, not only the marked diff"),
+    as_json: bool = typer.Option(False, "--json", help="print the comparison as JSON"),
+) -> None:
+    """Compare two versions article by article: changed, added and removed articles, with the changed wording
+    marked [-deleted-]{+inserted+}."""
+    from ingest.diff import diff_documents
+    from ingest.pipeline import ingest_file, ingest_paths
+
+    docs = {}
+    need_corpus = [x for x in (old, new) if not Path(x).is_file()]
+    res = ingest_paths(None, progress=False) if need_corpus else None
+    for x in (old, new):
+        if Path(x).is_file():
+            try:
+                docs[x] = ingest_file(Path(x))[0]
+            except Exception as exc:  # IngestError names the file and the fix
+                err.print(f"[red]✗ {exc}[/red]")
+                raise typer.Exit(1)
+        else:
+            pd = res.get(x)
+            if pd is None:
+                ids = ", ".join(sorted(d.document.id for d in res.documents))
+                err.print(f"[red]✗ no document '{x}' in the corpus[/red] — give a document id ({ids}) or a file path")
+                raise typer.Exit(2)
+            docs[x] = pd
+    d = diff_documents(docs[old], docs[new])
+    if as_json:
+        out.print_json(json.dumps({
+            "old": d.old_id, "new": d.new_id, "changed": d.changed, "added": d.added, "removed": d.removed,
+            "unchanged": d.unchanged,
+            "changes": [{"article": c.article, "kind": c.kind, "citation": c.citation, "old": c.old, "new": c.new,
+                         "marked": c.marked()} for c in d.changes],
+        }, ensure_ascii=False))
+        return
+    out.print(f"[bold]{d.old_id} → {d.new_id}[/bold]: {len(d.changed)} changed, {len(d.added)} added, "
+              f"{len(d.removed)} removed, {d.unchanged} unchanged")
+    for c in d.changes:
+        head = {"changed": ("changed", "yellow"), "added": ("added", "green"), "removed": ("removed", "red")}[c.kind]
+        out.print(Text.assemble((f"{head[0]:8}", head[1]), " ", (c.citation, "bold")))
+        if c.kind == "changed":
+            line = Text("  ")
+            for op, seg in c.segments:
+                if op == "equal":
+                    line.append(seg if full or len(seg) <= 60 else seg[:25] + " … " + seg[-25:])
+                elif op == "delete":
+                    line.append(f"[-{seg}-]", "red strike")
+                else:
+                    line.append(f"{{+{seg}+}}", "green")
+            out.print(line)
+            if full:
+                out.print(f"  old: {c.old}\n  new: {c.new}")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("ingest")(ingest)
+    app.command("diff")(diff)
