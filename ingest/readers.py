@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,12 +125,17 @@ def _heading_level(style_name: str) -> int | None:
     return None
 
 
+def _no_dir(err: Exception, path: Path) -> str:
+    """A library's error text without the folder part of the path (messages name files, never machine paths)."""
+    return str(err).replace(str(path.parent) + os.sep, "").replace(str(path.resolve().parent) + os.sep, "")
+
+
 def _read_docx(path: Path, file: str) -> list[str]:
     try:
         import docx  # python-docx
         document = docx.Document(str(path))
     except Exception as err:  # python-docx raises several unrelated types for a bad package
-        raise IngestError(file, f"not a readable .docx ({type(err).__name__}: {err})",
+        raise IngestError(file, f"not a readable .docx ({type(err).__name__}: {_no_dir(err, path)})",
                           "open it in Word/WPS and save it again as .docx, or export it as .pdf or text") from None
     lines = []
     for para in document.paragraphs:
@@ -148,7 +154,7 @@ def _read_pdf(path: Path, file: str) -> list[str]:
         reader = pypdf.PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as err:
-        raise IngestError(file, f"not a readable PDF ({type(err).__name__}: {err})",
+        raise IngestError(file, f"not a readable PDF ({type(err).__name__}: {_no_dir(err, path)})",
                           "check that the file is a complete PDF, or export the document as .docx or text") from None
     text = "\n".join(pages)
     if not re.search(r"[\u4e00-\u9fffA-Za-z]", text):
