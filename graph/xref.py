@@ -1,0 +1,433 @@
+"""Cross-references and penalty links between provisions, read from the legal text itself.
+
+Pure functions over ParsedDocuments returning edge rows for GraphStore.load_edges:
+  {"type": "CITES" | "PENALIZES", "src": provision id, "dst": provision or document id,
+   "dst_label": "Provision" | "Document", "props": {"text": the reference as written, ...}}
+
+What is understood (Chinese statute drafting conventions):
+  本法/本条例/本办法/本规定/本解释…第X条[第Y款][第（Z）项]   same document (for a Civil Code book: the book that has
+                                                          the article)
+  依照《……》第X条 / 《……》 alone                       another instrument, by its title or short title: the same
+                                                          document when it is the citing instrument itself, else its
+                                                          current version (or the one that has the article)
+  第X条、第Y条和第Z条 · 第X条至第Y条 · 第X条第Y款、第Z款 · 前款第二项至第七项   lists and ranges inherit what
+                                                          they leave out
+  前款 / 前两款 / 前条 / 本条第Y款                          relative to the citing paragraph or article
+  bare 第X条 (no 本法, no title)                          the same document
+A reference is also a PENALIZES edge when the citing provision is a penalty provision (法律责任/罚则 chapter, or a
+sanction in its text) and the reference is in the condition it sanctions (违反本法第X条规定的，… / 不履行本法第X条
+规定的…义务的，…), not the rule the penalty is measured by (依照本法第X条的规定处罚).
+
+A reference is always attached to the narrowest provision whose own words hold it (an item, else the paragraph).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ingest.citation import cn_to_int, short_title, split_version_suffix
+from ingest.model import ParsedDocument, Provision
+
+NUM = r"[零〇一二三四五六七八九十百千两\d]+"
+SELF_ANCHOR = r"本(?:法|条例|办法|规定|规则|解释|细则|决定|措施|准则|实施细则|暂行办法|暂行规定)"
+TITLE = r"《([^《》]{2,60})》"
+# one reference unit: 第X条 | 第X款 | 第（X）项 / 第X项 | 第X目
+UNIT = re.compile(rf"第(?:[（(]({NUM})[）)]|({NUM}))(条|款|项|目)")
+JOINERS = ("、", "和", "或者", "以及", "及", "或", "与", "至", "到")
+ANCHOR = re.compile(
+    rf"(?P<title>{TITLE})|(?P<self>{SELF_ANCHOR})(?=第)|(?P<prev>前(?P<prevn>[两二三四])?(?P<prevu>款|条))|"
+    rf"(?P<thisart>本条)(?=第)|(?P<bare>(?<![》条款项])(?=第{NUM}条))"
+)
+SANCTION = re.compile(r"罚款|警告|责令|吊销|没收|处分|处罚|追究|暂停|停业|撤销|取缔|关闭|通报批评|不得从事|禁止其|赔偿|承担")
+CONDITION_LEAD = re.compile(r"(违反|不履行|未履行|未依照|未按照|不依照|不按照|拒不|未按|未经|未取得|有|不符合|未遵守)")
+STRONG_LEAD = re.compile(r"违反|不履行|未履行|未依照|未按照|不依照|不按照")
+MEASURE_LEAD = re.compile(r"(?<![未不])(依照|依据|按照|根据|参照)$")
+PENALTY_CHAPTER = re.compile(r"法律责任|罚则")
+
+
+@dataclass
+class Ref:
+    article: int | None = None
+    paragraph: int | None = None
+    item: int | None = None
+
+
+@dataclass
+class XrefResult:
+    edges: list[dict] = field(default_factory=list)
+    unresolved: list[dict] = field(default_factory=list)  # references seen but not resolvable in this corpus
+
+    def count(self, kind: str) -> int:
+        return sum(1 for e in self.edges if e["type"] == kind)
+
+
+def normalise_title(title: str) -> str:
+    """《中华人民共和国个人信息保护法》 / 个人信息保护法（2021年修订） -> 个人信息保护法 (the citation short title)."""
+    t = title.strip().strip("《》")
+    return short_title(split_version_suffix(t)[0])
+
+
+class _DocIndex:
+    """Provision lookup by (article, paragraph, item) for one document."""
+
+    def __init__(self, pd: ParsedDocument):
+        self.pd = pd
+        self.doc = pd.document
+        self.by_key: dict[tuple, str] = {}
+        self.items: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self.paragraphs: dict[int, int] = defaultdict(int)
+        self.penalty: set[str] = set()
+        for p in pd.provisions:
+            if p.article is None:
+                continue
+            if p.kind == "article":
+                self.by_key[(p.article, None, None)] = p.id
+            elif p.kind == "paragraph":
+                self.by_key[(p.article, p.paragraph, None)] = p.id
+                self.paragraphs[p.article] = max(self.paragraphs[p.article], p.paragraph or 0)
+            elif p.kind == "item":
+                self.by_key[(p.article, p.paragraph, p.item)] = p.id
+                self.items[(p.article, p.item)].append(p.id)
+            if any(PENALTY_CHAPTER.search(h) for h in p.path):
+                self.penalty.add(p.id)
+
+    def has_article(self, n: int) -> bool:
+        return (n, None, None) in self.by_key
+
+    def resolve(self, ref: Ref) -> str | None:
+        if ref.article is None:
+            return None
+        if ref.item is not None and ref.paragraph is None:
+            hits = self.items.get((ref.article, ref.item), [])
+            return hits[0] if len(hits) == 1 else None
+        return self.by_key.get((ref.article, ref.paragraph, ref.item))
+
+
+class _Titles:
+    """Instrument titles (full, short, registry aliases) -> candidate documents (versions, Civil Code books)."""
+
+    def __init__(self, indexes: dict[str, _DocIndex], aliases: dict[str, list[str]] | None = None):
+        self.indexes = indexes
+        self.by_title: dict[str, list[str]] = defaultdict(list)
+        for doc_id, ix in indexes.items():
+            d = ix.doc
+            if d.lang != "zh":
+                continue
+            for t in {normalise_title(d.title), d.short_title}:
+                if doc_id not in self.by_title[t]:
+                    self.by_title[t].append(doc_id)
+        for alias, doc_ids in (aliases or {}).items():
+            for doc_id in doc_ids:
+                if doc_id in indexes and doc_id not in self.by_title[normalise_title(alias)]:
+                    self.by_title[normalise_title(alias)].append(doc_id)
+
+    def title_before(self, text: str, pos: int) -> str | None:
+        """A known title written without 《》 right before pos (民法典第…), else None."""
+        head = text[max(0, pos - 40):pos]
+        for t in sorted(self.by_title, key=len, reverse=True):
+            if len(t) >= 3 and head.endswith(t):
+                return t
+        return None
+
+    def candidates(self, title: str) -> list[str]:
+        return self.by_title.get(normalise_title(title), [])
+
+
+def _registry_aliases() -> dict[str, list[str]]:
+    """Optional: extra titles/aliases from corpus/registry.yaml (instrument -> versions), when present."""
+    try:
+        import corpus
+
+        reg = corpus.load_yaml("registry.yaml")
+    except Exception:  # the registry is optional here: document titles already resolve the corpus
+        return {}
+    out: dict[str, list[str]] = defaultdict(list)
+    items = reg.get("instruments", reg) if isinstance(reg, dict) else reg
+    if isinstance(items, dict):
+        items = [dict(v, key=k) if isinstance(v, dict) else {"key": k} for k, v in items.items()]
+    for inst in items or []:
+        if not isinstance(inst, dict):
+            continue
+        versions = inst.get("versions") or []
+        ids = [v.get("id") if isinstance(v, dict) else v for v in versions] or [inst.get("key") or inst.get("id")]
+        names = [inst.get("title"), inst.get("short_title"), *(inst.get("aliases") or [])]
+        for name in names:
+            if isinstance(name, str) and name:
+                out[name] += [i for i in ids if isinstance(i, str)]
+    return dict(out)
+
+
+def _own_text(p: Provision, children: dict[str, list[Provision]]) -> str:
+    """The provision's words without those of its children (each reference belongs to the narrowest node)."""
+    text = p.text
+    for c in children.get(p.id, []):
+        text = text.replace(c.text, "\n", 1)
+    return text
+
+
+def _parse_units(text: str, pos: int) -> tuple[list[tuple[str, Ref, bool]], int]:
+    """Read 第X条第Y款、第Z款至第W款… from pos; returns ([(unit kind, ref, is_range_end)], end)."""
+    out: list[tuple[str, Ref, bool]] = []
+    cur = Ref()
+    i = pos
+    first = True
+    while True:
+        joiner = ""
+        if not first:
+            for j in JOINERS:
+                if text.startswith(j, i):
+                    joiner = j
+                    break
+        m = UNIT.match(text, i + len(joiner))
+        if not m or (not first and not joiner and False):
+            break
+        try:
+            n = cn_to_int(m.group(1) or m.group(2))
+        except ValueError:
+            break
+        unit = m.group(3)
+        if unit == "目":  # sub-items: cite the item
+            i = m.end()
+            first = False
+            continue
+        is_range = joiner in ("至", "到")
+        if first or joiner:
+            # a new reference inherits the levels above the unit it names
+            if unit == "条":
+                cur = Ref(article=n)
+            elif unit == "款":
+                cur = Ref(article=cur.article, paragraph=n)
+            else:
+                cur = Ref(article=cur.article, paragraph=cur.paragraph, item=n)
+            out.append((unit, cur, is_range))
+        else:  # directly attached: narrows the reference just read (第X条第Y款第Z项)
+            if unit == "款":
+                cur.paragraph = n
+            elif unit == "项":
+                cur.item = n
+            if out:
+                out[-1] = (unit, cur, out[-1][2])
+            else:
+                out.append((unit, cur, False))
+        i = m.end()
+        first = False
+    return out, i
+
+
+def _expand(units: list[tuple[str, Ref, bool]], ix: _DocIndex | None) -> list[Ref]:
+    """Ranges (第X条至第Y条) become every unit in between."""
+    refs: list[Ref] = []
+    for unit, ref, is_range in units:
+        if is_range and refs:
+            prev = refs[-1]
+            if unit == "条" and prev.article and ref.article and 0 < ref.article - prev.article <= 60:
+                refs += [Ref(article=a) for a in range(prev.article + 1, ref.article)]
+            elif unit == "款" and prev.paragraph and ref.paragraph and 0 < ref.paragraph - prev.paragraph <= 20:
+                refs += [Ref(ref.article, pp) for pp in range(prev.paragraph + 1, ref.paragraph)]
+            elif unit == "项" and prev.item and ref.item and 0 < ref.item - prev.item <= 30:
+                refs += [Ref(ref.article, ref.paragraph, it) for it in range(prev.item + 1, ref.item)]
+        refs.append(Ref(ref.article, ref.paragraph, ref.item))
+    return refs
+
+
+def _is_penalty_provision(p: Provision, ix: _DocIndex) -> bool:
+    return p.id in ix.penalty or bool(SANCTION.search(p.text) and re.search(r"罚款|吊销|没收|责令|处分", p.text))
+
+
+def _penalizes(text: str, start: int, end: int, in_penalty_chapter: bool, is_item: bool = False) -> bool:
+    """Is the reference at text[start:end] the conduct a penalty sanctions (not the measure it applies)?"""
+    clause_start = max(text.rfind(c, 0, start) for c in "。；;\n") + 1
+    before = text[clause_start:start]
+    if MEASURE_LEAD.search(before):
+        return False
+    if in_penalty_chapter and (STRONG_LEAD.search(before) or is_item):  # items list the sanctioned conduct
+        return True  # 违反本规定第七条…规定，…（the sanction may follow several clauses later, or in the lead-in）
+    if not CONDITION_LEAD.search(before) and not re.match(r"[^，。；]*?规定的[^，。；]*?(行为|义务|情形)", text[end:]):
+        return False
+    rest = text[end:]
+    cut = re.search(r"的[，,]", rest)
+    if not cut:
+        return False
+    stop = re.search(r"[。；;]", rest)
+    if stop and stop.start() < cut.start():
+        return False
+    tail = rest[cut.end():]
+    tail_end = re.search(r"[。；;]", tail)
+    return bool(SANCTION.search(tail[: tail_end.start()] if tail_end else tail))
+
+
+def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None,
+            aliases: dict[str, list[str]] | None = None) -> XrefResult:
+    """CITES and PENALIZES rows for the documents in `only` (default: all), resolved against all `parsed_docs`."""
+    indexes = {pd.document.id: _DocIndex(pd) for pd in parsed_docs}
+    titles = _Titles(indexes, aliases if aliases is not None else _registry_aliases())
+    result = XrefResult()
+    seen: set[tuple[str, str, str]] = set()
+    for pd in parsed_docs:
+        doc = pd.document
+        if (only is not None and doc.id not in only) or doc.lang != "zh":
+            continue
+        ix = indexes[doc.id]
+        children: dict[str, list[Provision]] = defaultdict(list)
+        for p in pd.provisions:
+            if p.parent_id:
+                children[p.parent_id].append(p)
+        for p in pd.provisions:
+            text = _own_text(p, children)
+            if "第" not in text and "前" not in text and "《" not in text:
+                continue
+            for src_edge in _refs_in(text, p, ix, indexes, titles, result):
+                kind, dst, label, props = src_edge
+                key = (kind, p.id, dst)
+                if key in seen or dst == p.id:
+                    continue
+                seen.add(key)
+                result.edges.append({"type": kind, "src": p.id, "dst": dst, "dst_label": label, "props": props})
+    return result
+
+
+def _same_family(doc_id: str, indexes: dict[str, _DocIndex], titles: _Titles) -> list[str]:
+    """The citing document first, then other documents of the same instrument title (Civil Code books)."""
+    doc = indexes[doc_id].doc
+    fam = [d for d in titles.candidates(doc.short_title) if d != doc_id and indexes[d].doc.instrument != doc.instrument
+           and indexes[d].doc.short_title == doc.short_title]
+    return [doc_id] + fam
+
+
+def _pick(cands: list[str], ref: Ref, indexes: dict[str, _DocIndex], citing) -> str | None:
+    """Among candidate documents: the citing one if it is the same instrument, else a current version, and one
+    that has the article."""
+    if not cands:
+        return None
+    if citing.id in cands:  # the instrument cites itself by title: the same version
+        return citing.id
+
+    def rank(c):
+        d = indexes[c].doc
+        return (0 if d.current else 1, -(int((d.version or d.effective or "0")[:4] or 0)), c)
+
+    ordered = sorted(cands, key=rank)
+    if ref.article is not None:
+        for c in ordered:
+            if indexes[c].has_article(ref.article) and indexes[c].doc.current:
+                return c
+        for c in ordered:
+            if indexes[c].has_article(ref.article):
+                return c
+    return ordered[0]
+
+
+def _refs_in(text: str, p: Provision, ix: _DocIndex, indexes, titles: _Titles, result: XrefResult):
+    doc = ix.doc
+    is_penalty = _is_penalty_provision(p, ix)
+    pos = 0
+    while True:
+        m = ANCHOR.search(text, pos)
+        if not m:
+            return
+        start = m.start()
+        pos = max(m.end(), start + 1)
+        refs: list[Ref] = []
+        targets: list[str] = []  # candidate docs, in preference order
+        label_text = m.group(0)
+        if m.group("title"):
+            cands = titles.candidates(m.group(2))
+            units, end = _parse_units(text, m.end())
+            if not cands:
+                result.unresolved.append({"src": p.id, "text": text[start:end], "reason": "instrument not in corpus"})
+                pos = end
+                continue
+            if not units:
+                target_doc = _pick(cands, Ref(), indexes, doc)
+                if target_doc and target_doc != doc.id:
+                    yield "CITES", target_doc, "Document", {"text": label_text}
+                pos = end
+                continue
+            refs = _expand(units, None)
+            for r in refs:
+                target_doc = _pick(cands, r, indexes, doc)
+                yield from _emit(r, target_doc, indexes, text, start, end, p, is_penalty, result)
+            pos = end
+            continue
+        if m.group("self") or m.group("bare") is not None and not m.group("prev") and not m.group("thisart"):
+            units, end = _parse_units(text, m.end())
+            named = m.group("bare") is not None and titles.title_before(text, start)
+            if named:  # an unbracketed title: 民法典第一千一百六十五条
+                cands = titles.candidates(named)
+                for r in _expand(units, None):
+                    yield from _emit(r, _pick(cands, r, indexes, doc), indexes, text, start - len(named), end, p,
+                                     is_penalty, result)
+                pos = max(end, pos)
+                continue
+            if not units or units[0][1].article is None:
+                pos = max(end, pos)
+                continue
+            if m.group("bare") is not None and re.search(r"[法例办定则释施准典]$", text[:start]):
+                # 某某法第X条 naming an instrument this corpus does not have
+                result.unresolved.append({"src": p.id, "text": text[max(0, start - 12):end],
+                                          "reason": "instrument not in corpus"})
+                pos = max(end, pos)
+                continue
+            family = _same_family(doc.id, indexes, titles)
+            for r in _expand(units, ix):
+                target_doc = next((d for d in family if indexes[d].has_article(r.article)), doc.id)
+                yield from _emit(r, target_doc, indexes, text, start, end, p, is_penalty, result)
+            pos = end
+            continue
+        if m.group("thisart"):
+            units, end = _parse_units(text, m.end())
+            if p.article is None or not units or units[0][0] == "条":
+                pos = max(end, pos)
+                continue
+            for r in _expand([(u, Ref(p.article, ref.paragraph, ref.item), rg) for u, ref, rg in units], ix):
+                yield from _emit(r, doc.id, indexes, text, start, end, p, is_penalty, result)
+            pos = end
+            continue
+        if m.group("prev"):
+            n = {"两": 2, "二": 2, "三": 3, "四": 4}.get(m.group("prevn") or "", 1)
+            unit = m.group("prevu")
+            units, end = _parse_units(text, m.end())
+            if unit == "款":
+                if p.article is None or not p.paragraph or p.paragraph - n < 1:
+                    pos = max(end, pos)
+                    continue
+                paras = list(range(p.paragraph - n, p.paragraph))
+                if units and units[0][0] == "项" and n == 1:  # 前款第二项至第七项
+                    refs = _expand([(u, Ref(p.article, paras[0], ref.item), rg) for u, ref, rg in units], ix)
+                else:
+                    refs = [Ref(p.article, pp) for pp in paras]
+            else:  # 前条 / 前两条
+                if p.article is None or p.article - n < 1:
+                    continue
+                refs = [Ref(a) for a in range(p.article - n, p.article)]
+                end = m.end()
+            for r in refs:
+                yield from _emit(r, doc.id, indexes, text, start, end, p, is_penalty, result)
+            pos = max(end, pos)
+
+
+def _emit(ref: Ref, target_doc: str | None, indexes, text, start, end, p: Provision, is_penalty: bool,
+          result: XrefResult):
+    ref_text = text[start:end].strip()
+    if target_doc is None:
+        result.unresolved.append({"src": p.id, "text": ref_text, "reason": "no matching document"})
+        return
+    tix = indexes[target_doc]
+    dst = tix.resolve(ref)
+    if dst is None:
+        result.unresolved.append({"src": p.id, "text": ref_text, "reason": f"no such provision in {target_doc}"})
+        return
+    props = {"text": ref_text}
+    if target_doc != p.doc_id:
+        props["external"] = True
+        citing, target = indexes[p.doc_id].doc, tix.doc
+        cited_on = citing.version or citing.promulgated or ""
+        target_from = target.version or target.effective or ""
+        if cited_on and target_from and target_from[:10] > cited_on[:10]:
+            # written against an older version than the one linked: article numbers may have moved since
+            props["numbering_may_differ"] = True
+    yield "CITES", dst, "Provision", props
+    if is_penalty and dst not in tix.penalty and _penalizes(text, start, end, p.id in indexes[p.doc_id].penalty,
+                                                                    p.kind == "item"):
+        yield "PENALIZES", dst, "Provision", {"text": ref_text}
