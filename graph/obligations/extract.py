@@ -1,6 +1,433 @@
-"""Stub: lands shortly."""
+"""Rule-based obligation extraction over parsed provisions.
+
+Units: each paragraph without items; a paragraph's lead-in and each of its 项 items (one obligation per item, with
+the lead-in's actor and modality and the item's own pinpoint citation); each guideline section's body. Units are
+split into sentences (。；！？) and sentences into clauses (one modal cue each). For every clause: modality from the
+cue, subject = the actor/regulator mention nearest the cue at a clause-chunk start (coordination expanded), else
+an anaphor (其, 前款规定的…) or nothing resolved to the actor carried over from the lead-in / previous sentence of
+the same article, else the document's default actor (rules.yaml). Regulators' duties are flagged apart.
+"""
 from __future__ import annotations
 
+import re
+import time
+from dataclasses import dataclass, field
 
-def extract(*args, **kwargs):
-    raise NotImplementedError("graph.obligations.extract is being written")
+from corpus import taxonomy
+from graph.obligations.model import ExtractionResult, Obligation, StageLabel, Term
+from graph.obligations.nlp import build_nlp, rules
+from graph.obligations.requirement import build_requirements
+from graph.obligations.stages import StageScorer
+
+SENT_END = re.compile(r"(?<=[。；！？;])")
+ITEM_LABEL = re.compile(r"^\s*[（(][一二三四五六七八九十百]+[）)]\s*")
+SECTION_LABEL = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[\.．、])\s*")
+DEFINITION = re.compile(
+    r"(?:本(?:法|条例|办法|规定|解释|指导原则|标准)(?:中)?所称(?:的)?)?[“\"]?(?P<term>[^，。；：“”\"（）()]{2,30}?)[”\"]?"
+    r"(?:（[^）]*）)?，?(?:是指|指的是|，指)(?P<def>[^。；]{4,300})")
+ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
+
+
+@dataclass
+class Unit:
+    """A piece of a provision that is analysed as a whole."""
+
+    provision: object  # ingest.model.Provision
+    text: str
+    role: str  # para | leadin | item | section
+    article_key: str  # carry-over scope (article or section id)
+    heading: str = ""
+
+
+@dataclass
+class Clause:
+    unit: Unit
+    text: str
+    start: int  # char offset in the sentence doc
+    end: int
+    cue: object | None  # Span
+    doc: object  # the sentence Doc
+    sent_index: int
+
+
+@dataclass
+class _State:
+    actors: list[str] = field(default_factory=list)
+    actor_text: str | None = None
+    regulator: bool = False
+    regulators: list[str] = field(default_factory=list)
+
+
+def _children(pd) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for p in pd.provisions:
+        if p.parent_id:
+            out.setdefault(p.parent_id, []).append(p)
+    return out
+
+
+def units_of(pd) -> list[Unit]:
+    """The analysable units of one parsed document, in document order."""
+    kids = _children(pd)
+    out: list[Unit] = []
+    for p in pd.provisions:
+        heading = " ".join(p.path or [])
+        if p.kind == "article":
+            if not any(c.kind == "paragraph" for c in kids.get(p.id, [])):
+                out.append(Unit(p, p.text, "para", p.id, heading))
+        elif p.kind == "paragraph":
+            art = p.parent_id or p.id
+            items = [c for c in kids.get(p.id, []) if c.kind == "item"]
+            if not items:
+                out.append(Unit(p, p.text, "para", art, heading))
+                continue
+            lines = p.text.split("\n")
+            lead = []
+            for ln in lines:
+                if ITEM_LABEL.match(ln):
+                    break
+                lead.append(ln)
+            out.append(Unit(p, "\n".join(lead), "leadin", art, heading))
+            for it in items:
+                out.append(Unit(it, ITEM_LABEL.sub("", it.text, count=1), "item", art, heading))
+            tail = []
+            seen_item = False
+            for ln in lines:  # text after the last item (e.g. a closing sentence) belongs to the paragraph
+                if ITEM_LABEL.match(ln):
+                    seen_item, tail = True, []
+                elif seen_item:
+                    tail.append(ln)
+            if len(tail) > 0 and any(t.strip() for t in tail[1:]):
+                out.append(Unit(p, "\n".join(tail[1:]), "para", art, heading))
+        elif p.kind in ("section", "preamble", "annex"):
+            text = p.text
+            first, _, rest = text.partition("\n")
+            if p.heading and p.heading in first and len(first) <= len(p.heading) + 12:
+                text = rest
+            else:
+                text = SECTION_LABEL.sub("", text, count=1)
+            heading = " ".join([*(p.path or []), p.heading or ""])
+            if text.strip():
+                out.append(Unit(p, text, "section", p.id, heading))
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        for s in SENT_END.split(line):
+            s = s.strip()
+            if s:
+                out.append(s)
+    return out
+
+
+class Extractor:
+    """Holds the configured pipeline and the rule settings; `run(parsed_docs)` is the whole extraction."""
+
+    def __init__(self):
+        self.nlp = build_nlp()
+        self.cfg = rules()
+        self.actors = taxonomy.actors()
+        self.regs = taxonomy.regulators()
+        self.cond_res = [re.compile(c) for c in self.cfg["conditions"]]
+        self.non_norm = [re.compile(c) for c in self.cfg["non_normative"]]
+        self.anaphora = sorted(self.cfg["anaphora"], key=len, reverse=True)
+        self.conj = set(self.cfg["conjunctions"])
+        self.fillers = sorted(self.cfg["between_subject_and_modal"], key=len, reverse=True)
+        self.weak = set(self.cfg["modality"].get("weak") or [])
+        self.stage_scorer = StageScorer(self.cfg["stages"])
+
+    # ---------------------------------------------------------------- helpers
+    def _default_actor(self, doc_id: str) -> list[str]:
+        for prefix, actor in (self.cfg.get("default_actor") or {}).items():
+            if doc_id.startswith(prefix) and actor:
+                return [actor]
+        return []
+
+    def _bind(self, ids: list[str]) -> list[str]:
+        out: list[str] = []
+        for i in ids:
+            for b in self.actors[i].get("binds") or [i]:
+                if b not in out:
+                    out.append(b)
+        return out
+
+    def _is_condition(self, chunk: str) -> bool:
+        return any(r.search(chunk) for r in self.cond_res)
+
+    def _clauses(self, unit: Unit, doc, sent_index: int) -> list[Clause]:
+        cues = list(doc.spans["modal"])
+        strong = [c for c in cues if c.text not in self.weak]
+        if strong:
+            cues = strong
+        # a cue inside a condition chunk (…应当取得同意的，) is not the clause's modal when a later cue exists
+        text = doc.text
+        kept = []
+        for i, c in enumerate(cues):
+            chunk_end = min([text.find(p, c.end_char) for p in "，," if text.find(p, c.end_char) >= 0] or [len(text)])
+            chunk = text[c.end_char:chunk_end]
+            if i + 1 < len(cues) and chunk.endswith("的"):
+                continue
+            if "负责" == c.text and ("直接负责" in text[max(0, c.start_char - 2):c.end_char] or "负责人" in text[c.start_char:c.end_char + 1]):
+                continue
+            kept.append(c)
+        cues = kept
+        if not cues:
+            return []
+        clauses = []
+        prev_end = 0
+        for i, c in enumerate(cues):
+            if i + 1 < len(cues):
+                nxt = cues[i + 1]
+                between = text[c.end_char:nxt.start_char]
+                cut = max(between.rfind("，"), between.rfind("；"), between.rfind(","))
+                end = c.end_char + cut + 1 if cut >= 0 else None
+                if end is None:  # two cues in one chunk (应当并且不得…): keep together
+                    continue
+            else:
+                end = len(text)
+            clauses.append(Clause(unit, text[prev_end:end], prev_end, end, c, doc, sent_index))
+            prev_end = end
+        return clauses
+
+    def _subject(self, clause: Clause):
+        """(actor ids, regulator ids, subject text, via) for the clause, or None when no mention precedes the cue."""
+        doc, cue = clause.doc, clause.cue
+        pre_start, pre_end = clause.start, cue.start_char
+        ents = [e for e in doc.ents if e.start_char >= pre_start and e.end_char <= pre_end]
+        if not ents:
+            return None
+        text = doc.text
+
+        def chunk_initial(e) -> bool:
+            before = text[pre_start:e.start_char].rstrip()
+            return before == "" or before[-1] in "，,；;：" or before.endswith(tuple(self.anaphora))
+
+        def adjacent_to_cue(e) -> bool:
+            between = text[e.end_char:pre_end]
+            for f in self.fillers:
+                between = between.replace(f, "")
+            return between.strip() == ""
+
+        cands = [e for e in ents if chunk_initial(e) or adjacent_to_cue(e)]
+        head = cands[-1] if cands else ents[-1]
+        group = [head]
+        idx = ents.index(head)
+        j = idx - 1
+        while j >= 0:  # coordination to the left: 生产者、销售者
+            gap = text[ents[j].end_char:group[0].start_char].strip()
+            if gap in self.conj:
+                group.insert(0, ents[j])
+                j -= 1
+            else:
+                break
+        j = idx + 1
+        while j < len(ents):  # and to the right: 经营企业、使用单位
+            gap = text[group[-1].end_char:ents[j].start_char].strip()
+            if gap in self.conj:
+                group.append(ents[j])
+                j += 1
+            else:
+                break
+        actors = [e.ent_id_ for e in group if e.label_ == "ACTOR"]
+        regs = [e.ent_id_ for e in group if e.label_ == "REGULATOR"]
+        subj_text = text[group[0].start_char:group[-1].end_char]
+        confidence = 0.85 if (chunk_initial(head) or adjacent_to_cue(head)) else 0.6
+        return actors, regs, subj_text, confidence
+
+    def _condition(self, clause: Clause, subj_end: int | None) -> str | None:
+        doc, cue = clause.doc, clause.cue
+        pre = doc.text[clause.start:cue.start_char]
+        chunks = [c.strip() for c in re.split(r"[，,]", pre) if c.strip()]
+        conds = [c for c in chunks[:-1] if self._is_condition(c)]
+        last = chunks[-1] if chunks else ""
+        if subj_end is not None and last.endswith("的") and len(last) > 2:
+            rel = doc.text[subj_end:cue.start_char].strip("，, ")
+            if rel:
+                conds.append(rel)
+        return "，".join(conds) or None
+
+    def _action_object(self, clause: Clause) -> tuple[str, str]:
+        doc, cue = clause.doc, clause.cue
+        toks = [t for t in doc[cue.end:] if t.idx < clause.end]
+        skip = {"依法", "及时", "立即", "如实", "主动", "严格", "按照", "依照", "按", "向", "对", "在", "于", "自", "将",
+                "与", "同", "为", "经", "由", "通过", "采用", "遵守"}
+        verbs = {t["zh"] for t in taxonomy.glossary().terms if t.get("cat") == "verb"}
+        action_i = None
+        for i, t in enumerate(toks):
+            if t.text in verbs:
+                action_i = i
+                break
+        if action_i is None:
+            for i, t in enumerate(toks):
+                if t.text not in skip and not t.is_punct:
+                    action_i = i
+                    break
+        if action_i is None:
+            return "", ""
+        if cue.text in ("负责", "享有"):  # cues that are verbs themselves
+            action_i, toks = 0, [cue[0]] + toks
+        action = toks[action_i].text
+        rest = doc.text[toks[action_i].idx + len(action):clause.end]
+        obj = re.split(r"[，。；：,;]", rest, maxsplit=1)[0].strip()
+        return action, obj[:60]
+
+    # ---------------------------------------------------------------- main
+    def run(self, parsed_docs) -> ExtractionResult:
+        t0 = time.perf_counter()
+        result = ExtractionResult()
+        for pd in parsed_docs:
+            if pd.document.lang != "zh":
+                continue
+            result.terms.extend(self.terms(pd))
+            result.obligations.extend(self.obligations(pd))
+        result.seconds = round(time.perf_counter() - t0, 3)
+        return result
+
+    def terms(self, pd) -> list[Term]:
+        out: dict[str, Term] = {}
+        for p in pd.provisions:
+            if p.kind not in ("paragraph", "item", "section") and not (p.kind == "article" and "\n" not in p.text):
+                continue
+            body = ITEM_LABEL.sub("", p.text, count=1)
+            if p.kind == "paragraph" and any(ITEM_LABEL.match(x) for x in p.text.split("\n")[1:]):
+                body = p.text.split("\n")[0]
+            for s in _sentences(body):
+                m = DEFINITION.search(s)
+                if not m or m.start() > 12:
+                    continue
+                term = m.group("term").strip().strip("“”\"")
+                term = re.sub(r"^(?:本(?:法|条例|办法|规定|解释|指导原则)(?:中)?所称(?:的)?|下列用语的含义：?)", "", term)
+                if len(term) < 2 or any(ch in term for ch in "的是在对"):
+                    if not ACTOR_HEAD.search(term):
+                        continue
+                tid = f"{pd.document.id}:{term}"
+                if tid in out:
+                    continue
+                out[tid] = Term(id=tid, term=term, definition=m.group("def").strip(), provision_id=p.id,
+                                doc_id=pd.document.id, actor=self.actors.lookup(term))
+        return list(out.values())
+
+    def obligations(self, pd) -> list[Obligation]:
+        doc_id = pd.document.id
+        level = pd.document.level
+        imperative = self.cfg.get("imperative") or {}
+        imp_on = level in (imperative.get("levels") or [])
+        imp_starts = tuple(imperative.get("starts") or [])
+        units = units_of(pd)
+        sents: list[tuple[Unit, int, str]] = []
+        for u in units:
+            for i, s in enumerate(_sentences(u.text)):
+                sents.append((u, i, s))
+        docs = list(self.nlp.pipe((s for _, _, s in sents), batch_size=256))
+        out: list[Obligation] = []
+        counters: dict[str, int] = {}
+        state: dict[str, _State] = {}
+        leadin: dict[str, tuple[Obligation | None, _State]] = {}  # paragraph id -> lead-in obligation/state
+        for (unit, si, s), doc in zip(sents, docs):
+            st = state.setdefault(unit.article_key, _State())
+            if any(r.search(s) for r in self.non_norm):
+                continue
+            clauses = self._clauses(unit, doc, si)
+            inherited = None
+            if unit.role == "item":
+                inherited = leadin.get(unit.provision.parent_id)
+            if not clauses and inherited and inherited[0] is not None:
+                # an item without its own cue takes the lead-in's modality and actor
+                out.append(self._from_leadin(unit, doc, s, inherited, counters))
+                continue
+            if not clauses and imp_on and s.startswith(imp_starts):
+                ob = self._new(unit, counters, "obligation", s)
+                ob.actors = [imperative["actor"]]
+                ob.actor_text = None
+                ob.action = s[:2]
+                ob.object = re.split(r"[，。；：]", s[2:], maxsplit=1)[0][:60]
+                ob.confidence = 0.5
+                self._finish(ob, unit, doc)
+                out.append(ob)
+                continue
+            for cl in clauses:
+                modality = cl.cue.label_
+                subj = self._subject(cl)
+                conf = 0.8
+                if subj is not None and (subj[0] or subj[1]):
+                    actors, regs, subj_text, conf = subj
+                    st.actors, st.regulators, st.actor_text = self._bind(actors), regs, subj_text
+                    st.regulator = bool(regs) and not actors
+                elif inherited and inherited[1].actors + inherited[1].regulators:
+                    src = inherited[1]
+                    st.actors, st.regulators, st.actor_text, st.regulator = (list(src.actors), list(src.regulators),
+                                                                             src.actor_text, src.regulator)
+                    conf = 0.75
+                elif st.actors or st.regulators:
+                    conf = 0.7  # carried over from the previous sentence / lead-in (其, 前款规定的…, omitted subject)
+                else:
+                    st.actors, st.regulators, st.regulator = self._bind(self._default_actor(doc_id)), [], False
+                    st.actor_text = None
+                    conf = 0.55
+                ob = self._new(unit, counters, modality, cl.text)
+                ob.actors = list(st.actors) if not st.regulator else []
+                ob.regulators = list(st.regulators)
+                ob.regulator_duty = st.regulator
+                ob.actor_text = st.actor_text
+                ob.action, ob.object = self._action_object(cl)
+                subj_end = None
+                if subj is not None:
+                    subj_end = cl.start + cl.text.find(subj[2]) + len(subj[2]) if subj[2] in cl.text else None
+                ob.condition = self._condition(cl, subj_end)
+                if modality == "permission" and ob.actors and all(a in ("individual", "patient", "consumer", "injured-party", "near-relatives") for a in ob.actors) and "有权" in cl.text:
+                    ob.modality = "right"
+                ob.confidence = conf
+                self._finish(ob, unit, doc)
+                out.append(ob)
+            if unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")):
+                # the lead-in announces items: its duty is expressed by the items, not by itself
+                lead_ob = out.pop() if out and out[-1].provision_id == unit.provision.id else None
+                if lead_ob is not None:
+                    counters[unit.provision.id] -= 1
+                leadin[unit.provision.id] = (lead_ob, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
+            elif unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
+                leadin[unit.provision.id] = (None, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
+        return out
+
+    def _new(self, unit: Unit, counters: dict, modality: str, text: str) -> Obligation:
+        p = unit.provision
+        n = counters.get(p.id, 0) + 1
+        counters[p.id] = n
+        return Obligation(id=f"{p.id}#o{n}", provision_id=p.id, doc_id=p.doc_id, citation=p.citation,
+                          modality=modality, text=text.strip(), extractor=self.cfg.get("extractor", "rules-v1"))
+
+    def _from_leadin(self, unit: Unit, doc, s: str, inherited, counters) -> Obligation:
+        lead, st = inherited
+        ob = self._new(unit, counters, lead.modality, s)
+        ob.actors = list(lead.actors)
+        ob.regulators = list(lead.regulators)
+        ob.regulator_duty = lead.regulator_duty
+        ob.actor_text = lead.actor_text
+        ob.condition = lead.condition
+        toks = [t for t in doc if not t.is_punct]
+        verbs = {t["zh"] for t in taxonomy.glossary().terms if t.get("cat") == "verb"}
+        act = next((t for t in toks if t.text in verbs), toks[0] if toks else None)
+        if act is not None:
+            ob.action = act.text
+            ob.object = re.split(r"[，。；：,;]", s[act.idx + len(act.text):], maxsplit=1)[0].strip()[:60]
+        ob.confidence = round(min(lead.confidence, 0.9), 2)
+        ob.text = s
+        self._finish(ob, unit, doc, lead_text=lead.text)
+        return ob
+
+    def _finish(self, ob: Obligation, unit: Unit, doc, lead_text: str = "") -> None:
+        ob.stages = [StageLabel(id=i, confidence=c) for i, c in
+                     self.stage_scorer.score(doc, unit.heading, ob.doc_id, extra_text=lead_text, regulator=ob.regulator_duty)]
+        build_requirements(ob)
+
+
+_EXTRACTOR: Extractor | None = None
+
+
+def extract(parsed_docs) -> ExtractionResult:
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        _EXTRACTOR = Extractor()
+    return _EXTRACTOR.run(parsed_docs)

