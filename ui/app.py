@@ -42,7 +42,7 @@ LEVELS = {
 
 CSS = """
 <style>
-.block-container {padding-top: 1.6rem; max-width: 1200px;}
+.block-container {padding-top: 2.6rem; max-width: 1200px;}
 .yg-brand {font-size: 1.5rem; font-weight: 700; color: #1F3864; margin-bottom: 0;}
 .yg-sub {color: #666; font-size: .85rem; margin-top: -.2rem;}
 .yg-answer {background: #F7F9FC; border-left: 4px solid #1F3864; padding: .9rem 1.1rem; border-radius: 4px;

@@ -94,6 +94,10 @@ def serve(
     uvicorn.run("ui.api:app_from_env", factory=True, host=host, port=port, log_level=log_level)
 
 
+STREAMLIT_FLAGS = ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+                   "--theme.primaryColor", "#1F3864", "--server.fileWatcherType", "none"]
+
+
 def ui(
     port: int = typer.Option(8501, help="TCP port for the app"),
     host: str = typer.Option("127.0.0.1", help="address to bind"),
@@ -101,7 +105,7 @@ def ui(
     """Open the Streamlit app for lawyers: questions, cited clauses, obligation explorer, exports."""
     app_py = Path(__file__).resolve().parent.parent / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.headless", "true",
-           "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+           "--server.address", host, "--server.port", str(port), *STREAMLIT_FLAGS]
     typer.echo(f"YiGui app: http://{host}:{port}")
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
