@@ -54,7 +54,7 @@ def version_entry(doc_id: str) -> dict | None:
 
 def _norm(title: str) -> str:
     t = re.sub(r"\s+", "", title)
-    t = t.replace("(", "（").replace(")", "）")
+    t = t.replace("(", "（").replace(")", "）").replace("〈", "《").replace("〉", "》")  # quoted inside 《》
     return t
 
 

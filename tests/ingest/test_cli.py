@@ -1,0 +1,48 @@
+"""`yigui ingest --no-store` and `yigui diff` run as a user runs them (a real process)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PLAIN = Path(__file__).parent / "fixtures" / "plain_laws"
+
+
+def _yigui(*args, cache: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, YIGUI_CACHE=str(cache), COLUMNS="200", NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_ingest_reports_failed_file_and_exits_nonzero(tmp_path):
+    for f in PLAIN.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "dup.md").write_text("# 示范\n\n第一条 甲。\n\n第一条 乙。\n", encoding="utf-8")
+    r = _yigui("ingest", "--no-store", str(tmp_path), cache=tmp_path / "cache")
+    assert r.returncode == 1, r.stderr
+    assert "✗ dup.md:5: article 第一条 appears twice (lines 3 and 5) — remove the duplicate" in r.stderr
+    assert "2 documents" in r.stdout
+    assert "failed: 1" in r.stdout
+    assert "registered instruments without text" in r.stdout
+
+
+def test_ingest_ok_and_idempotent(tmp_path):
+    first = _yigui("ingest", "--no-store", "--json", str(PLAIN), cache=tmp_path / "cache")
+    assert first.returncode == 0, first.stderr
+    s1 = json.loads(first.stdout)
+    assert (s1["documents"], s1["errors"], s1["unchanged"]) == (2, 0, 0)
+    assert s1["provisions_by_kind"] == {"article": 8, "item": 5, "paragraph": 10}
+    second = json.loads(_yigui("ingest", "--no-store", "--json", str(PLAIN), cache=tmp_path / "cache").stdout)
+    assert second["unchanged"] == 2 and second["provisions"] == s1["provisions"]
+
+
+def test_diff_command(tmp_path):
+    r = _yigui("diff", "mdsr-2021", "mdsr-2024", "--json", cache=tmp_path / "cache")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert (d["changed"], d["added"], d["removed"], d["unchanged"]) == ([19, 103], [], [], 105)
+    text = _yigui("diff", "mdsr-2021", "mdsr-2024", cache=tmp_path / "cache").stdout
+    assert "2 changed, 0 added, 0 removed" in text and "《医疗器械监督管理条例》第一百零三条" in text
+    bad = _yigui("diff", "nope", "mdsr-2024", cache=tmp_path / "cache")
+    assert bad.returncode == 2 and "no document 'nope'" in bad.stderr

@@ -1,0 +1,145 @@
+"""A user's own folder of laws: plain Markdown/text without front matter, and .docx/.pdf/.html of the same document
+parse to the same provisions."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest_file, ingest_paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+PLAIN = FIXTURES / "plain_laws"
+MD = PLAIN / "医疗人工智能示范管理办法(2023-05-01).md"
+
+
+def _body_lines() -> list[str]:
+    return [ln for ln in MD.read_text(encoding="utf-8").splitlines()]
+
+
+def _shape(pd):
+    """What must not depend on the file format: positions, kinds, citations and (whitespace-free) texts."""
+    return [(p.id.split("/", 1)[1], p.kind, p.citation, re.sub(r"\s+", "", p.text), p.path) for p in pd.provisions]
+
+
+def test_plain_markdown_folder_ingests(tmp_path):
+    res = ingest_paths([PLAIN], progress=False)
+    assert res.errors == []
+    assert res.skipped == ["README.md"]
+    by_title = {pd.document.title: pd for pd in res.documents}
+    assert set(by_title) == {"医疗人工智能示范管理办法", "远程影像示范规定"}
+
+    md = by_title["医疗人工智能示范管理办法"]
+    d = md.document
+    assert d.version == "2023-05-01"  # from the (YYYY-MM-DD) file-name suffix
+    assert d.history == ["2023年4月20日 示范委员会第一次会议通过", "2023年5月1日 施行"]
+    assert d.level == "departmental_rule" and d.current is True
+    assert d.source_file == MD.name
+    assert [a.citation for a in md.articles()] == [
+        "《医疗人工智能示范管理办法》第一条", "《医疗人工智能示范管理办法》第二条", "《医疗人工智能示范管理办法》第三条",
+        "《医疗人工智能示范管理办法》第四条", "《医疗人工智能示范管理办法》第五条"]
+    art3_items = [p for p in md.provisions if p.kind == "item" and p.article == 3]
+    assert [p.citation for p in art3_items][2] == "《医疗人工智能示范管理办法》第三条第（三）项"
+    assert md.get(f"{d.id}/art4/p2").citation == "《医疗人工智能示范管理办法》第四条第二款"
+    assert md.get(f"{d.id}/art3").path == ["第二章 研制与使用"]
+
+    txt = by_title["远程影像示范规定"]  # plain text: title from the file name, chapters without '#'
+    assert txt.document.history == ["2022年3月1日示范委员会发布 自2022年4月1日起施行"]
+    assert [a.path for a in txt.articles()] == [["第一章 总 则"], ["第一章 总 则"], ["第二章 附 则"]]
+    assert txt.get(f"{txt.document.id}/art2/p1/i2").text == "（二）有符合要求的信息系统。"
+
+
+def test_plain_ids_are_stable(tmp_path):
+    a = ingest_file(MD, use_cache=False)[0]
+    b = ingest_file(MD, use_cache=False)[0]
+    assert a.document.id == b.document.id and [p.id for p in a.provisions] == [p.id for p in b.provisions]
+
+
+def _write_docx(path: Path, lines: list[str]) -> None:
+    import docx
+
+    document = docx.Document()
+    for ln in lines:
+        s = ln.strip()
+        if s.startswith("# "):
+            document.add_heading(s[2:], level=1)
+        elif s.startswith("## "):
+            document.add_paragraph(s[3:])  # chapter lines as plain paragraphs, as many Word files have them
+        elif s:
+            document.add_paragraph(s)
+    document.save(str(path))
+
+
+def _write_pdf(path: Path, lines: list[str]) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 11)
+    y = 800
+    for ln in lines:
+        s = ln.strip().lstrip("# ").strip()
+        if not s:
+            continue
+        # wrap at 22 characters like a page would: the reader must join the pieces again
+        for i in range(0, len(s), 22):
+            c.drawString(40, y, s[i:i + 22])
+            y -= 16
+            if y < 60:
+                c.showPage()
+                c.setFont("STSong-Light", 11)
+                y = 800
+    c.save()
+
+
+def _write_html(path: Path, lines: list[str]) -> None:
+    parts = ["<html><head><meta charset='utf-8'><title>x</title><script>var a=1;</script></head><body>",
+             "<nav>首页 | 法规库</nav>"]
+    for ln in lines:
+        s = ln.strip()
+        if s.startswith("# "):
+            parts.append(f"<h1>{s[2:]}</h1>")
+        elif s.startswith("## "):
+            parts.append(f"<h2>{s[3:]}</h2>")
+        elif s:
+            parts.append(f"<p>{s}</p>")
+    parts.append("</body></html>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix,writer", [(".docx", _write_docx), (".pdf", _write_pdf), (".html", _write_html)])
+def test_other_formats_parse_to_the_same_provisions(tmp_path, suffix, writer):
+    reference = ingest_file(MD, use_cache=False)[0]
+    f = tmp_path / (MD.stem + suffix)
+    writer(f, _body_lines())
+    got = ingest_file(f, use_cache=False)[0]
+    assert got.document.title == "医疗人工智能示范管理办法"
+    assert got.document.version == "2023-05-01"
+    assert got.document.id == reference.document.id
+    assert got.document.history == reference.document.history
+    assert _shape(got) == _shape(reference)
+    assert len(got.articles()) == 5
+
+
+def test_cache_makes_second_run_do_no_work(tmp_path):
+    first = ingest_paths([PLAIN], progress=False)
+    second = ingest_paths([PLAIN], progress=False)
+    assert first.unchanged == []
+    assert sorted(second.unchanged) == sorted(pd.document.source_file for pd in first.documents)
+    assert [pd.model_dump() for pd in second.documents] == [pd.model_dump() for pd in first.documents]
+    # a changed file is parsed again, the other stays cached
+    work = tmp_path / "laws"
+    work.mkdir()
+    for f in PLAIN.iterdir():
+        (work / f.name).write_bytes(f.read_bytes())
+    ingest_paths([work], progress=False)
+    target = work / MD.name
+    target.write_text(target.read_text(encoding="utf-8").replace("保障患者安全", "保障患者生命安全"), encoding="utf-8")
+    third = ingest_paths([work], progress=False)
+    assert third.unchanged == ["远程影像示范规定.txt"]
+    art1 = next(pd for pd in third.documents if pd.document.source_file == MD.name).articles()[0]
+    assert "保障患者生命安全" in art1.text
