@@ -21,6 +21,7 @@ from ingest.model import IngestError
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".docx", ".pdf", ".html", ".htm"}
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
 _CN_NUM = "〇零一二三四五六七八九十百千两"
 # 编/章/节 heading lines as they appear in official texts: 第七编 侵权责任 / 第一章 总 则 / 第二节 一般规定
@@ -90,7 +91,7 @@ def split_front_matter(text: str, file: str) -> tuple[dict | None, str, int]:
                           "add a line '---' after the YAML block, or remove the opening '---'", line=1)
     block = "\n".join(lines[1:end])
     try:
-        meta = yaml.safe_load(block) if block.strip() else {}
+        meta = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         line = mark.line + 2 if mark is not None else None  # +1 for 0-based, +1 for the opening '---'
