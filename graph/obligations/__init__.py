@@ -7,30 +7,30 @@ Entry points used by graph.build and graph.queries:
 """
 from __future__ import annotations
 
+# the submodules are imported first so that the functions below, not the modules of the same name, are what
+# `graph.obligations.extract/load/query` name
+from graph.obligations import extract as _extract_mod  # noqa: E402
+from graph.obligations import load as _load_mod  # noqa: E402
+from graph.obligations import query as _query_mod  # noqa: E402
 from graph.obligations.model import ExtractionResult, Modality, Obligation, StageLabel, Term
 
 
 def extract(parsed_docs) -> ExtractionResult:
-    """Run the rule pipeline over every provision of the parsed documents."""
-    from graph.obligations.extract import extract as _extract
-
-    return _extract(parsed_docs)
+    """Run the rule pipeline over every provision of the parsed (Chinese) documents."""
+    return _extract_mod.extract(parsed_docs)
 
 
-def load(store, result: ExtractionResult) -> dict:
-    """MERGE obligations, actors, stages, regulators and terms into the graph store."""
-    from graph.obligations.load import load as _load
-
-    return _load(store, result)
+def load(store, result: ExtractionResult, doc_ids: list[str] | None = None) -> dict:
+    """MERGE obligations, actors, stages, regulators and terms into the graph store (idempotent)."""
+    return _load_mod.load(store, result, doc_ids=doc_ids)
 
 
 def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
-          include_inherited=True, limit=100, offset=0) -> list[dict]:
-    """Obligations filtered by actor (incl. inherited roles), stage, modality, document, level."""
-    from graph.obligations.query import query as _query
-
-    return _query(store, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
-                  current_only=current_only, include_inherited=include_inherited, limit=limit, offset=offset)
+          include_inherited=True, limit=100, offset=0, regulator_duties=None) -> list[dict]:
+    """Obligations filtered by actor (incl. inherited roles, with the reason), stage, modality, document, level."""
+    return _query_mod.query(store, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
+                            current_only=current_only, include_inherited=include_inherited, limit=limit,
+                            offset=offset, regulator_duties=regulator_duties)
 
 
 __all__ = ["extract", "load", "query", "ExtractionResult", "Obligation", "Term", "StageLabel", "Modality"]

@@ -28,6 +28,17 @@ DEFINITION = re.compile(
 ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
 
 
+def _verbs() -> set[str]:
+    """Action verbs the glossary knows (names and Chinese aliases of its `verb` entries, plus common legal verbs)."""
+    out = {"取得", "办理", "查验", "落实", "设立", "配备", "承担", "协助", "遵守", "执行", "组织", "实施", "具备", "符合",
+           "保护", "加强", "接受", "公示", "披露", "核实", "审查", "检查", "监督", "管理", "标注", "召回", "删除", "停止"}
+    for t in taxonomy.glossary().terms:
+        if t.get("cat") == "verb":
+            out.add(t["zh"])
+            out.update((t.get("aliases") or {}).get("zh") or [])
+    return out
+
+
 @dataclass
 class Unit:
     """A piece of a provision that is analysed as a whole."""
@@ -253,7 +264,7 @@ class Extractor:
         toks = [t for t in doc[cue.end:] if t.idx < clause.end]
         skip = {"依法", "及时", "立即", "如实", "主动", "严格", "按照", "依照", "按", "向", "对", "在", "于", "自", "将",
                 "与", "同", "为", "经", "由", "通过", "采用", "遵守"}
-        verbs = {t["zh"] for t in taxonomy.glossary().terms if t.get("cat") == "verb"}
+        verbs = _verbs()
         action_i = None
         for i, t in enumerate(toks):
             if t.text in verbs:
@@ -396,7 +407,7 @@ class Extractor:
         n = counters.get(p.id, 0) + 1
         counters[p.id] = n
         return Obligation(id=f"{p.id}#o{n}", provision_id=p.id, doc_id=p.doc_id, citation=p.citation,
-                          modality=modality, text=text.strip(), extractor=self.cfg.get("extractor", "rules-v1"))
+                          modality=modality, position=p.order * 1000 + n, text=text.strip(), extractor=self.cfg.get("extractor", "rules-v1"))
 
     def _from_leadin(self, unit: Unit, doc, s: str, inherited, counters) -> Obligation:
         lead, st = inherited
@@ -407,7 +418,7 @@ class Extractor:
         ob.actor_text = lead.actor_text
         ob.condition = lead.condition
         toks = [t for t in doc if not t.is_punct]
-        verbs = {t["zh"] for t in taxonomy.glossary().terms if t.get("cat") == "verb"}
+        verbs = _verbs()
         act = next((t for t in toks if t.text in verbs), toks[0] if toks else None)
         if act is not None:
             ob.action = act.text

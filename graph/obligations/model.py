@@ -37,6 +37,7 @@ class Obligation(BaseModel):
     text: str = ""  # the verbatim clause the obligation was read from
     confidence: float = 0.5
     extractor: str = "rules-v1"
+    position: int = 0  # document order: provision order * 1000 + n (sorting listings)
 
 
 class Term(BaseModel):
