@@ -192,28 +192,34 @@ def _is_title_like(s: str) -> bool:
 
 
 def _read_html(path: Path, file: str) -> list[str]:
+    """Block elements become lines (<br> too); inline tags join without spaces, so Chinese text is not split.
+    Pages that hold the law outside <p> (one <div> with <br>s, tables) fall back to the page's whole text."""
     from bs4 import BeautifulSoup
 
     html = decode(path.read_bytes(), file)
     soup = BeautifulSoup(html, "lxml")
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript"]):
         tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+
+    def clean(text: str) -> list[str]:
+        return [re.sub(r"[ \t\u3000\xa0]+", " ", s).strip() for s in text.split("\n")]
+
     lines: list[str] = []
-    blocks = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre"])
-    if not blocks:
-        return [s.strip() for s in soup.get_text("\n").split("\n")]
-    for el in blocks:
-        if el.find_parent(["p", "li"]) is not None and el.name in ("p", "li"):
+    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre"]):
+        if el.find_parent(["p", "li", "pre"]) is not None:
             continue  # nested block: its text is already in the parent's
-        text = el.get_text(" ", strip=True)
-        text = re.sub(r"[ \t\u3000]+", " ", text)
-        if el.name[0] == "h" and el.name[1:].isdigit() and not ARTICLE_RE.match(text):
-            lines.append("#" * int(el.name[1:]) + " " + text)
-        elif el.name == "pre":
-            lines.extend(text.split("\n"))
+        parts = [s for s in clean(el.get_text("")) if s]
+        if el.name[0] == "h" and el.name[1:].isdigit() and parts and not ARTICLE_RE.match(parts[0]):
+            lines.append("#" * int(el.name[1:]) + " " + " ".join(parts))
         else:
-            lines.extend(text.split("\n"))
+            lines.extend(parts)
         lines.append("")
+    body = soup.body or soup
+    whole = clean(body.get_text(""))
+    if sum(bool(ARTICLE_RE.match(s)) for s in whole) > sum(bool(ARTICLE_RE.match(s)) for s in lines):
+        return whole
     return lines
 
 

@@ -143,3 +143,24 @@ def test_cache_makes_second_run_do_no_work(tmp_path):
     assert third.unchanged == ["远程影像示范规定.txt"]
     art1 = next(pd for pd in third.documents if pd.document.source_file == MD.name).articles()[0]
     assert "保障患者生命安全" in art1.text
+
+
+def test_html_with_br_lines_and_inline_tags(tmp_path):
+    """Government pages often hold the whole text in one <div> with <br>s and <span>s: no spaces may be inserted."""
+    reference = ingest_file(MD, use_cache=False)[0]
+    body = []
+    for ln in _body_lines():
+        s = ln.strip()
+        if s.startswith("# "):
+            body.append(f"<div class='title'><b>{s[2:]}</b></div>")
+        elif s:
+            s = s.lstrip("# ")
+            if s.startswith("第") and "条 " in s:
+                head, rest = s.split(" ", 1)
+                s = f"<span class='art'>{head}</span> <span>{rest[:4]}</span>{rest[4:]}"
+            body.append(s + "<br/>")
+    f = tmp_path / (MD.stem + ".html")
+    f.write_text("<html><body><p>打印本页</p><div id='content'>" + "\n".join(body) + "</div></body></html>",
+                 encoding="utf-8")
+    got = ingest_file(f, use_cache=False)[0]
+    assert _shape(got) == _shape(reference)
