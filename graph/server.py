@@ -188,7 +188,9 @@ def _java_command(root: Path, bolt_port: int, http_port: int, heap: str) -> list
         f"-Darcadedb.server.rootPath={root}",
         f"-Darcadedb.server.rootPasswordPath={root / 'password'}",  # not on the command line: ps shows that
         f"-Darcadedb.server.logsDirectory={root / 'log'}",
-        "-Darcadedb.server.mode=production",
+        # development mode: query errors reach the client with their cause (production hides them; the server is
+        # loopback-only and password-protected either way)
+        "-Darcadedb.server.mode=development",
         "-Darcadedb.server.httpIncomingHost=127.0.0.1",
         f"-Darcadedb.server.httpIncomingPort={http_port}",
         "-Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin",

@@ -169,6 +169,12 @@ class GraphStore:
         rows = self.run("MATCH (d:Document) WHERE d.sha256 IS NOT NULL RETURN d.id AS id, d.sha256 AS sha")
         return {r["id"]: r["sha"] for r in rows}
 
+    def known_markers(self) -> dict[str, tuple[str, str | None]]:
+        """doc id -> (sha256, build key) of finished loads (graph.build skips a document when both match)."""
+        rows = self.run("MATCH (d:Document) WHERE d.sha256 IS NOT NULL "
+                        "RETURN d.id AS id, d.sha256 AS sha, d.build_key AS key")
+        return {r["id"]: (r["sha"], r["key"]) for r in rows}
+
     def load_documents(self, parsed_docs: list[ParsedDocument], *, mark: bool = True,
                        all_docs: list[ParsedDocument] | None = None, batch_size: int = 500) -> dict:
         """MERGE Documents, Provisions, HAS_PART, TRANSLATION_OF and SUPERSEDES; remove what a changed file no
@@ -187,7 +193,7 @@ class GraphStore:
             doc = pd.document
             ids = [p.id for p in pd.provisions]
             # a changed file: drop the marker first, then provisions it no longer has and its outgoing references
-            self.run("MATCH (d:Document {id: $id}) REMOVE d.sha256", id=doc.id)
+            self.run("MATCH (d:Document {id: $id}) REMOVE d.sha256, d.build_key", id=doc.id)
             self.run("MATCH (p:Provision {doc_id: $doc}) WHERE NOT p.id IN $ids DETACH DELETE p", doc=doc.id, ids=ids)
             self.run("MATCH (p:Provision {doc_id: $doc})-[r:CITES|PENALIZES]->() DELETE r", doc=doc.id)
             rows = [{"id": p.id, "props": _prov_props(p, doc)} for p in pd.provisions]
@@ -278,11 +284,11 @@ class GraphStore:
         return self.write_batches("UNWIND $rows AS row MATCH (p:Provision {id: row.id}) SET p.embedding = row.v",
                                   rows, batch_size, what="embeddings")
 
-    def mark_loaded(self, docs: Iterable[Document]) -> None:
-        """Write each document's sha256 marker: the last step of its load."""
-        rows = [{"id": d.id, "sha": d.sha256} for d in docs if d.sha256]
-        self.write_batches("UNWIND $rows AS row MATCH (d:Document {id: row.id}) SET d.sha256 = row.sha", rows, 500,
-                           what="sha256 markers")
+    def mark_loaded(self, docs: Iterable[Document], build_key: str | None = None) -> None:
+        """Write each document's sha256 marker (and the build key of the code that loaded it): the last step."""
+        rows = [{"id": d.id, "sha": d.sha256, "key": build_key} for d in docs if d.sha256]
+        self.write_batches("UNWIND $rows AS row MATCH (d:Document {id: row.id}) "
+                           "SET d.sha256 = row.sha, d.build_key = row.key", rows, 500, what="sha256 markers")
 
     def counts(self) -> dict[str, int]:
         """Nodes per label and edges per type."""

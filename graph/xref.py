@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ingest import registry
 from ingest.citation import cn_to_int, short_title, split_version_suffix
 from ingest.model import ParsedDocument, Provision
 
@@ -107,7 +108,7 @@ class _DocIndex:
 class _Titles:
     """Instrument titles (full, short, registry aliases) -> candidate documents (versions, Civil Code books)."""
 
-    def __init__(self, indexes: dict[str, _DocIndex], aliases: dict[str, list[str]] | None = None):
+    def __init__(self, indexes: dict[str, _DocIndex]):
         self.indexes = indexes
         self.by_title: dict[str, list[str]] = defaultdict(list)
         for doc_id, ix in indexes.items():
@@ -117,10 +118,6 @@ class _Titles:
             for t in {normalise_title(d.title), d.short_title}:
                 if doc_id not in self.by_title[t]:
                     self.by_title[t].append(doc_id)
-        for alias, doc_ids in (aliases or {}).items():
-            for doc_id in doc_ids:
-                if doc_id in indexes and doc_id not in self.by_title[normalise_title(alias)]:
-                    self.by_title[normalise_title(alias)].append(doc_id)
 
     def title_before(self, text: str, pos: int) -> str | None:
         """A known title written without 《》 right before pos (民法典第…), else None."""
@@ -131,31 +128,18 @@ class _Titles:
         return None
 
     def candidates(self, title: str) -> list[str]:
-        return self.by_title.get(normalise_title(title), [])
-
-
-def _registry_aliases() -> dict[str, list[str]]:
-    """Optional: extra titles/aliases from corpus/registry.yaml (instrument -> versions), when present."""
-    try:
-        import corpus
-
-        reg = corpus.load_yaml("registry.yaml")
-    except Exception:  # the registry is optional here: document titles already resolve the corpus
-        return {}
-    out: dict[str, list[str]] = defaultdict(list)
-    items = reg.get("instruments", reg) if isinstance(reg, dict) else reg
-    if isinstance(items, dict):
-        items = [dict(v, key=k) if isinstance(v, dict) else {"key": k} for k, v in items.items()]
-    for inst in items or []:
-        if not isinstance(inst, dict):
-            continue
-        versions = inst.get("versions") or []
-        ids = [v.get("id") if isinstance(v, dict) else v for v in versions] or [inst.get("key") or inst.get("id")]
-        names = [inst.get("title"), inst.get("short_title"), *(inst.get("aliases") or [])]
-        for name in names:
-            if isinstance(name, str) and name:
-                out[name] += [i for i in ids if isinstance(i, str)]
-    return dict(out)
+        """Documents for a title; names the corpus titles do not hold (aliases such as 数安法, older titles) go
+        through the instrument registry."""
+        hit = self.by_title.get(normalise_title(title))
+        if hit:
+            return hit
+        try:
+            inst = registry.match_title(title.strip("《》"))
+        except Exception:  # no registry file: titles of the loaded documents only
+            inst = None
+        if not inst:
+            return []
+        return [d for d, ix in self.indexes.items() if ix.doc.lang == "zh" and ix.doc.instrument == inst]
 
 
 def _own_text(p: Provision, children: dict[str, list[Provision]]) -> str:
@@ -257,11 +241,10 @@ def _penalizes(text: str, start: int, end: int, in_penalty_chapter: bool, is_ite
     return bool(SANCTION.search(tail[: tail_end.start()] if tail_end else tail))
 
 
-def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None,
-            aliases: dict[str, list[str]] | None = None) -> XrefResult:
+def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None) -> XrefResult:
     """CITES and PENALIZES rows for the documents in `only` (default: all), resolved against all `parsed_docs`."""
     indexes = {pd.document.id: _DocIndex(pd) for pd in parsed_docs}
-    titles = _Titles(indexes, aliases if aliases is not None else _registry_aliases())
+    titles = _Titles(indexes)
     result = XrefResult()
     seen: set[tuple[str, str, str]] = set()
     for pd in parsed_docs:

