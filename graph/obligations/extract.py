@@ -354,6 +354,7 @@ class Extractor:
                 ob.actor_text = None
                 ob.action = s[:2]
                 ob.object = re.split(r"[，。；：]", s[2:], maxsplit=1)[0][:60]
+                ob.predicate = s
                 ob.confidence = 0.5
                 self._finish(ob, unit, doc)
                 out.append(ob)
@@ -383,6 +384,8 @@ class Extractor:
                 ob.regulator_duty = st.regulator
                 ob.actor_text = st.actor_text
                 ob.action, ob.object = self._action_object(cl)
+                ob.predicate = doc.text[cl.cue.end_char:cl.end] if cl.cue.text not in ("负责", "享有") else \
+                    doc.text[cl.cue.start_char:cl.end]
                 subj_end = None
                 if subj is not None:
                     subj_end = cl.start + cl.text.find(subj[2]) + len(subj[2]) if subj[2] in cl.text else None
@@ -424,6 +427,8 @@ class Extractor:
             ob.action = act.text
             ob.object = re.split(r"[，。；：,;]", s[act.idx + len(act.text):], maxsplit=1)[0].strip()[:60]
         ob.confidence = round(min(lead.confidence, 0.9), 2)
+        starts_with_verb = act is not None and act.i == (toks[0].i if toks else -1) and act.text in verbs
+        ob.predicate = s if starts_with_verb or not lead.action else f"{lead.action}{s}"
         ob.text = s
         self._finish(ob, unit, doc, lead_text=lead.text)
         return ob

@@ -35,6 +35,7 @@ class Obligation(BaseModel):
     requirement_zh: str = ""
     requirement_en: str = ""
     text: str = ""  # the verbatim clause the obligation was read from
+    predicate: str = ""  # verbatim text after the modal cue (what is required), the basis of requirement_zh
     confidence: float = 0.5
     extractor: str = "rules-v1"
     position: int = 0  # document order: provision order * 1000 + n (sorting listings)

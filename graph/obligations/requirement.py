@@ -31,7 +31,7 @@ def build_requirements(ob) -> None:
     g = taxonomy.glossary()
     who_zh, who_en = _who(ob)
     modal_zh = MODAL_ZH[ob.modality]
-    body = _short(f"{ob.action}{ob.object}", 60)
+    body = _short(ob.predicate or f"{ob.action}{ob.object}", 60)
     cond = f"（{_short(ob.condition, 40)}）" if ob.condition else ""
     ob.requirement_zh = f"{cond}{who_zh}{modal_zh}{body}" if body else f"{cond}{who_zh}{modal_zh}…"
     verb_en = g.en(ob.action) if ob.action else None
