@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qa.schemas import AskResponse, SearchResponse
+from qa.schemas import AskResponse, SearchResponse, SearchResult
 from ui import export
 from ui.apikeys import ApiKey, KeyStore
 
@@ -165,9 +165,12 @@ class Backend:
         return self._ensure()[2]
 
     def ping(self) -> dict[str, Any]:
+        """A cheap round trip to the store (not cached), plus the loaded document count."""
         q = self.queries
-        stats = q.stats() if hasattr(q, "stats") else {}
-        return stats if isinstance(stats, dict) else {}
+        store = getattr(q, "store", None)
+        if store is not None and hasattr(store, "run"):
+            store.run("RETURN 1 AS ok")
+        return {"documents": len(q.documents())}
 
     def close(self) -> None:
         store, self._store, self._svc = self._store, None, None
@@ -185,24 +188,47 @@ def _default_connect():
 
 
 def default_services(store: Any) -> tuple[Any, Any, Any]:
-    """Queries, Retriever and Answerer over one store (the same wiring the CLI uses)."""
+    """Queries, Retriever and Answerer over one store (the same wiring the CLI uses). The retriever and answerer
+    are built lazily by qa on first use; a missing qa module leaves them None (the endpoints then answer 501)."""
     from graph.queries import Queries
 
     queries = Queries(store)
     retriever = answerer = None
     try:
+        from qa.provider import default_provider
         from qa.retrieve import Retriever
 
-        retriever = Retriever(store)
+        retriever = Retriever(provider=default_provider(store))
     except ImportError:
         pass
     try:
         from qa.answer import Answerer
 
-        answerer = Answerer(retriever) if retriever is not None else None
+        answerer = _construct(Answerer, retriever=retriever, store=store)
     except ImportError:
         pass
     return queries, retriever, answerer
+
+
+def _construct(cls, **available):
+    """Call `cls` with the keyword arguments its signature names (qa's constructors evolve independently)."""
+    import inspect
+
+    params = inspect.signature(cls).parameters
+    kwargs = {k: v for k, v in available.items() if k in params and v is not None}
+    return cls(**kwargs)
+
+
+def search_response(retriever: Any, q: str, k: int) -> SearchResponse:
+    """The retriever's hits as the public SearchResponse (the CLI's `yigui search --json` shape)."""
+    t0 = time.perf_counter()
+    if hasattr(retriever, "search_response"):
+        return retriever.search_response(q, k=k)
+    hits = retriever.search(q, k=k)
+    if isinstance(hits, SearchResponse):
+        return hits
+    results = [h if isinstance(h, SearchResult) else retriever.to_result(h) for h in hits]
+    return SearchResponse(query=q, results=results, took_ms=round((time.perf_counter() - t0) * 1000, 1))
 
 
 # ---------------------------------------------------------------- rate limit and body size
@@ -505,7 +531,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
             retriever = backend.retriever
             if retriever is None:
                 raise ApiProblem(501, "Not available", "the retriever (qa.retrieve) is not installed")
-            return retriever.search(q, k=k)
+            return search_response(retriever, q, k)
         return _jsonable(run(go))
 
     @app.get("/v1/provisions/{provision_id:path}", response_model=ProvisionDetail, tags=["clauses"])
@@ -531,7 +557,8 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
                                  "mdsr-2024/art62/p1 (GET /v1/search finds them)")
             p = _jsonable(p)
             try:
-                nb = _jsonable(q.neighbourhood(pid)) or {}
+                nb = dict(_jsonable(q.neighbourhood(pid)) or {})
+                nb.pop("provision", None)  # already the body of the response
             except Exception as exc:  # noqa: BLE001 - the clause itself is still worth returning
                 if _is_store_down(exc):
                     raise

@@ -131,10 +131,17 @@ def _stats(_b: Backend, key: str) -> dict:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def _tree(_b: Backend, key: str, doc_id: str) -> list[dict]:
-    tree = _plain(_b.queries.document_tree(doc_id))
-    if isinstance(tree, dict):
-        tree = tree.get("provisions") or tree.get("children") or []
-    return [_plain(p) for p in tree or []]
+    """The document's provisions in reading order (the nested tree flattened)."""
+    tree = _plain(_b.queries.document_tree(doc_id)) or {}
+    out: list[dict] = []
+
+    def walk(nodes):
+        for n in nodes or []:
+            out.append({k: v for k, v in n.items() if k != "children"})
+            walk(n.get("children"))
+
+    walk(tree.get("children") if isinstance(tree, dict) else tree)
+    return out
 
 
 def _bkey() -> str:
@@ -291,6 +298,8 @@ def page_clause() -> None:
 
 
 def _ids_of(items: Any) -> list[dict]:
+    if isinstance(items, dict):
+        items = [items]
     out = []
     for it in items or []:
         it = _plain(it)
@@ -327,7 +336,9 @@ def render_clause(pid: str) -> None:
     with left:
         _render_context(p, doc_id)
         translation = _ids_of(_g(nb, "translation", "translations", default=[]))
-        en_text = _g(translation[0], "text") if translation else _g(p, "text_en")
+        en_text = _g(p, "text_en") or (_g(translation[0], "text") if translation
+                                       and str(_g(translation[0], "id", default="")).split("/")[0].endswith(".en")
+                                       else None)
         if en_text:
             st.markdown("**官方英文本 Official English text**")
             st.markdown(f"<div class='yg-en' style='border:0'>{_esc(en_text)}</div>", unsafe_allow_html=True)
@@ -336,11 +347,10 @@ def render_clause(pid: str) -> None:
     with right:
         _render_links(pid, nb)
 
-    tabs = st.tabs(["关系图 Graph", "版本 Versions & changes"])
-    with tabs[0]:
-        st.graphviz_chart(neighbourhood_dot(p, nb), width="stretch")
-    with tabs[1]:
-        _render_versions(p, nb)
+    st.markdown("#### 版本与修改 Versions & changes")
+    _render_versions(p, nb)
+    with st.expander("关系图 Graph view", expanded=True):
+        st.graphviz_chart(neighbourhood_dot(p, nb), width="content")
 
 
 def _render_context(p: dict, doc_id: str) -> None:
@@ -405,24 +415,32 @@ def _render_links(pid: str, nb: dict) -> None:
 
 
 def _render_versions(p: dict, nb: dict) -> None:
-    versions = _ids_of(_g(nb, "versions", "other_versions", default=[]))
+    """The same clause in the instrument's other versions, and what changed between them."""
+    versions = [v for v in _ids_of(_g(nb, "versions", default=[])) if v.get("doc_id")]
     if not versions:
-        st.caption("该条文只有一个版本。This clause has no other version in the corpus.")
+        st.caption("该文件在语料中只有一个版本。The corpus holds one version of this instrument.")
         return
+    docs = docs_by_id()
+    here = docs.get(p.get("doc_id"), {})
     for j, v in enumerate(versions):
-        vid = _g(v, "id", "provision_id")
-        st.markdown(f"**{_esc(_g(v, 'citation', default=vid))}** · {_esc(_g(v, 'doc_title', 'doc_id', default=''))} "
-                    f"{_esc(_g(v, 'version', default=''))}")
-        change = _g(v, "change", "diff", "status")
-        if change:
-            st.caption(f"变化 Change: {change}")
-        old, new = _g(v, "text", default=""), p.get("text", "")
-        if old and new and old != new:
+        d = docs.get(v["doc_id"], {})
+        other = v.get("provision") or {}
+        older = (v.get("version") or "") < (here.get("version") or "")
+        tag = "现行 current" if v.get("current") else "旧版 superseded"
+        st.markdown(f"**{_esc(_g(d, 'title', default=v['doc_id']))}** · {_esc(v.get('version') or '')} · {tag}")
+        if not other:
+            st.caption("该版本没有此条。This version has no clause at this position.")
+            continue
+        if v.get("same_text") or (other.get("text") or "") == (p.get("text") or ""):
+            st.caption(f"{_esc(other.get('citation'))}：文字未变 Text unchanged")
+        else:
+            old, new = (other.get("text", ""), p.get("text", "")) if older else (p.get("text", ""), other.get("text", ""))
+            st.caption(f"{'旧版 → 本版' if older else '本版 → 新版'} changes "
+                       "(删除 deleted in red, 新增 inserted in green)")
             st.markdown(diff_html(old, new), unsafe_allow_html=True)
-        elif old:
-            st.caption("文字未变 Text unchanged")
-        if vid:
-            _clause_button("打开此版本 Open this version", vid, key=f"ver_{j}")
+        if other.get("id"):
+            _clause_button(f"打开此版本 Open this version ({v.get('version') or v['doc_id']})", other["id"],
+                           key=f"ver_{j}")
 
 
 def diff_html(old: str, new: str) -> str:
@@ -441,10 +459,15 @@ def diff_html(old: str, new: str) -> str:
 
 
 def _dot_label(text: Any, width: int = 18) -> str:
-    s = str(text or "")
-    s = re.sub(r"\s+", " ", s)
+    s = re.sub(r"\s+", " ", str(text or ""))
     lines = [s[i:i + width] for i in range(0, min(len(s), width * 3), width)]
-    return "\\n".join(x.replace('"', "'") for x in lines)
+    return "\\n".join(x.replace('"', "'").replace("\\", "") for x in lines)
+
+
+def _dot_width(label: str, fontsize: int = 10) -> str:
+    """Node width in inches: the in-browser Graphviz measures CJK glyphs as Latin ones and would clip them."""
+    units = max((sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in line) for line in label.split("\\n")), default=1)
+    return f"{units * fontsize / 72 * 1.1 + 0.3:.2f}"
 
 
 def neighbourhood_dot(p: dict, nb: dict) -> str:
@@ -453,14 +476,20 @@ def neighbourhood_dot(p: dict, nb: dict) -> str:
              'node [shape=box, style="rounded,filled", fontname="Noto Sans CJK SC", fontsize=10, '
              'fillcolor="#F7F9FC", color="#9AA5B1"];', 'edge [fontname="Noto Sans CJK SC", fontsize=9, color="#6B7280"];']
     center = "c"
-    lines.append(f'{center} [label="{_dot_label(p.get("citation"), 16)}", fillcolor="#1F3864", fontcolor="white"];')
+    lab = _dot_label(p.get("citation"), 16)
+    lines.append(f'{center} [label="{lab}", width={_dot_width(lab)}, fillcolor="#1F3864", fontcolor="white"];')
     n = 0
     for key, edge, colour in (("cites", "引用 cites", "#F7F9FC"), ("cited_by", "被引 cited by", "#F7F9FC"),
                               ("penalties", "罚则 penalty", "#FDECEA"), ("sanctions", "处罚 sanctions", "#FFF7D6"),
                               ("translation", "英文 English", "#E8F0FE"), ("versions", "版本 version", "#EEE")):
         for it in _ids_of(nb.get(key))[:8]:
+            if key == "versions":
+                if not it.get("provision"):
+                    continue
+                it = {"citation": f"{(it.get('version') or '')[:4]} 版 {it['provision'].get('citation', '')}"}
             n += 1
-            lines.append(f'n{n} [label="{_dot_label(_g(it, "citation", "id"), 16)}", fillcolor="{colour}"];')
+            lab = _dot_label(_g(it, "citation", "title", "id"), 16)
+            lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, fillcolor="{colour}"];')
             if key in ("cited_by", "penalties"):
                 lines.append(f'n{n} -> {center} [label="{edge}"];')
             else:
@@ -469,18 +498,18 @@ def neighbourhood_dot(p: dict, nb: dict) -> str:
         n += 1
         ob_node = f"n{n}"
         zh, _en = export.MODALITY_LABELS.get(ob.get("modality", ""), ("义务", ""))
-        lines.append(f'{ob_node} [label="{zh}\\n{_dot_label(_g(ob, "requirement_zh", "action", default=""), 14)}", '
-                     f'shape=note, fillcolor="#E6F4EA"];')
+        lab = f'{zh}\\n{_dot_label(_g(ob, "requirement_zh", "action", default=""), 14)}'
+        lines.append(f'{ob_node} [label="{lab}", width={_dot_width(lab)}, shape=note, fillcolor="#E6F4EA"];')
         lines.append(f'{ob_node} -> {center} [label="出自 derived from"];')
         for a in export._ids(ob.get("actors"))[:3]:
             n += 1
-            lines.append(f'n{n} [label="{_dot_label(export.label("actor", a).split(" (")[0], 12)}", shape=ellipse, '
-                         f'fillcolor="#FFFFFF"];')
+            lab = _dot_label(export.label("actor", a).split(" (")[0], 12)
+            lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=ellipse, fillcolor="#FFFFFF"];')
             lines.append(f'{ob_node} -> n{n} [label="约束 binds"];')
         for s in export._ids(ob.get("stages"))[:2]:
             n += 1
-            lines.append(f'n{n} [label="{_dot_label(export.label("stage", s).split(" (")[0], 12)}", shape=cds, '
-                         f'fillcolor="#FFFFFF"];')
+            lab = _dot_label(export.label("stage", s).split(" (")[0], 12)
+            lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=cds, fillcolor="#FFFFFF"];')
             lines.append(f'{ob_node} -> n{n} [label="阶段 stage"];')
     lines.append("}")
     return "\n".join(lines)
@@ -575,7 +604,7 @@ def page_obligations() -> None:
         ob = next(o for o in obs if o.get("id") == r.id)
         p = {"citation": r.citation, "id": r.provision_id}
         nb = {"obligations": [ob], "penalties": [{"citation": c} for c in r.penalties]}
-        st.graphviz_chart(neighbourhood_dot(p, nb), width="stretch")
+        st.graphviz_chart(neighbourhood_dot(p, nb), width="content")
 
 
 def _export_buttons(key: tuple) -> None:
@@ -597,15 +626,15 @@ def page_corpus() -> None:
     st.markdown("### 语料 Corpus")
     stats = _call(_stats, backend(), _bkey())
     docs = list(docs_by_id().values())
-    metric_keys = [("documents", "文件 Documents"), ("provisions", "条款 Provisions"),
-                   ("obligations", "义务 Obligations"), ("cites", "引用 Cross-references"),
-                   ("penalizes", "罚则关联 Penalty links")]
-    present = [(k, lbl) for k, lbl in metric_keys if isinstance(stats.get(k), (int, float))]
-    if not present:
-        present = [("documents", "文件 Documents")]
-        stats = {"documents": len(docs)}
-    for c, (k, lbl) in zip(st.columns(len(present)), present):
-        c.metric(lbl, f"{stats[k]:,}")
+    nodes, edges = stats.get("nodes") or {}, stats.get("edges") or {}
+    metrics = [("文件 Documents", stats.get("documents", len(docs))),
+               ("条款 Provisions", nodes.get("Provision")),
+               ("义务 Obligations", nodes.get("Obligation")),
+               ("引用 Cross-references", edges.get("CITES")),
+               ("罚则关联 Penalty links", edges.get("PENALIZES"))]
+    metrics = [(lbl, v) for lbl, v in metrics if isinstance(v, (int, float))]
+    for c, (lbl, v) in zip(st.columns(len(metrics)), metrics):
+        c.metric(lbl, f"{v:,}")
 
     table = []
     for d in sorted(docs, key=lambda d: (d.get("level") or "", d.get("id") or "")):
