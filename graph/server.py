@@ -380,6 +380,25 @@ def http_command(info: ServerInfo, command: str, language: str = "sql") -> dict:
     return r.json()
 
 
+def _server_command(info: ServerInfo, command: str) -> dict:
+    import httpx
+
+    r = httpx.post(f"{info.http_url}/api/v1/server", json={"command": command}, auth=(info.user, info.password),
+                   timeout=120.0)
+    if r.status_code >= 400:
+        raise ServerError(f"ArcadeDB rejected `{command}` (HTTP {r.status_code}): {r.text[:500]}")
+    return r.json() if r.content else {}
+
+
+def create_database(info: ServerInfo, name: str) -> None:
+    """A second database on the same server (tests use throwaway ones beside the loaded corpus)."""
+    _server_command(info, f"create database {name}")
+
+
+def drop_database(info: ServerInfo, name: str) -> None:
+    _server_command(info, f"drop database {name}")
+
+
 if __name__ == "__main__":  # python -m graph.server start|stop|status
     cmd = sys.argv[1] if len(sys.argv) > 1 else "status"
     if cmd == "start":

@@ -95,6 +95,15 @@ class GraphStore:
                              + ("check NEO4J_URI and that the server is up" if uri else "run `yigui db status`")) from e
         return store
 
+    @classmethod
+    def on_server(cls, info, database: str | None = None) -> "GraphStore":
+        """A store on a running local ArcadeDB server (graph.server.ServerInfo), optionally on another database."""
+        import dataclasses
+
+        info = dataclasses.replace(info, database=database or info.database)
+        driver = neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password))
+        return cls(driver, backend="arcadedb", database=info.database, server=info)
+
     def close(self) -> None:
         self.driver.close()
 
