@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import corpus
 
+from .citation import english_short_title
 from .citation import short_title as _short_title
 
 
@@ -63,7 +64,10 @@ def _title_index() -> dict[str, str]:
     """Normalised full title, short title and every alias -> instrument id (first registered wins)."""
     idx: dict[str, str] = {}
     for key, e in instruments().items():
-        for name in [e.get("title"), e.get("short_title"), _short_title(e.get("title") or ""), e.get("title_en"),
+        en = e.get("title_en") or ""
+        en_short = english_short_title(en) or ""
+        en_bare = re.sub(r"\s*\([^()]*\)\s*$", "", en_short)  # without (Trial) / (2013 Amendment)
+        for name in [e.get("title"), e.get("short_title"), _short_title(e.get("title") or ""), en, en_short, en_bare,
                      *e["aliases"]]:
             if name:
                 idx.setdefault(_norm(name), key)

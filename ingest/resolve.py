@@ -15,7 +15,7 @@ from .citation import cn_to_int
 _N = r"[零〇一二三四五六七八九十百千两\d]+"
 # zh: [《title》|title]第N条[第N款][第（N）项][第N目]
 _ZH = re.compile(
-    rf"(?:《(?P<qtitle>[^《》]{{1,80}})》|(?P<title>[\u4e00-\u9fff（）()、A-Za-z/\-\d ]{{2,60}}?))\s*"
+    rf"(?:《(?P<qtitle>[^《》]{{1,80}})》|(?P<title>[\u4e00-\u9fff（）()〈〉、A-Za-z/\-\d ]{{2,60}}?))\s*"
     rf"第\s*(?P<art>{_N})\s*条(?:之(?P<bis>{_N}))?"
     rf"(?:\s*第\s*(?P<para>{_N})\s*款)?"
     rf"(?:\s*第?\s*[（(]\s*(?P<item>{_N})\s*[）)]\s*项)?"
@@ -23,7 +23,9 @@ _ZH = re.compile(
 )
 _EN_ART = r"(?:Article|Art\.?|art\.?|Arts?\.?|§)\s*(?P<art>\d+)(?P<tail>(?:\s*\(\s*\d+\s*\))*)(?:,?\s*(?:item|para(?:graph)?\.?)\s*\(?(?P<extra>\d+)\)?)?"
 # "PIPL Article 13(1)", "DSL art 45", "Personal Information Protection Law, Article 13(1)(3)"
-_EN_BEFORE = re.compile(rf"(?P<title>[A-Z][A-Za-z'’\-]*(?:[ ,]+(?:of|on|the|for|and|in|[A-Z][A-Za-z'’\-]*))*)\s*,?\s*{_EN_ART}")
+_EN_WORD = r"(?:of|on|the|for|and|in|to|over|by|with|at|from|under|or|a|an|[A-Z][A-Za-z'’\-]*|\([^()]{1,40}\))"
+_EN_TITLE = rf"[A-Z][A-Za-z'’\-]*(?:[ ,]+{_EN_WORD})*"
+_EN_BEFORE = re.compile(rf"(?P<title>{_EN_TITLE})\s*,?\s*{_EN_ART}")
 # "Art. 29 PIPL", "Article 13(1) of the PIPL"
 _EN_AFTER = re.compile(rf"{_EN_ART}\s*(?:of\s+(?:the\s+)?)?(?P<title>[A-Z][A-Za-z'’\-]*(?:\s+(?:of|on|the|for|and|in|[A-Z][A-Za-z'’\-]*))*)")
 
@@ -103,7 +105,7 @@ def _by_part(inst: str | None, article: int) -> str | None:
         rng = e.get("article_range")
         if e.get("part_of") == whole and rng and rng[0] <= article <= rng[1]:
             return key
-    return inst
+    return None  # an article of a part (e.g. a Civil Code book) that is not registered: never guess a book
 
 
 def _tail_numbers(tail: str) -> list[int]:
@@ -146,7 +148,9 @@ def find_citations(text: str) -> list[CitationRef]:
                 else:
                     item = int(m.group("extra"))
             art = int(m.group("art"))
-            found.append(CitationRef(title, _by_part(inst, art), art, para, item, None, m.span()))
+            at = m.group(0).find(title)
+            start = m.start() + at if at > 0 and rx is _EN_BEFORE else m.start()
+            found.append(CitationRef(title, _by_part(inst, art), art, para, item, None, (start, m.end())))
             taken.append(m.span())
     return sorted(found, key=lambda c: c.span or (0, 0))
 
