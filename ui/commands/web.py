@@ -28,6 +28,7 @@ def checklist(
 ) -> None:
     """Export a compliance checklist: one row per obligation with its pinpoint citation, the verbatim clause,
     the penalties for breaching it, and empty Owner / Evidence / Status / Due columns."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
     from ui import export
@@ -56,7 +57,7 @@ def checklist(
     try:
         queries = Queries(store)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      transient=True, stderr=True) as bar:
+                      transient=True, console=Console(stderr=True)) as bar:
             t = bar.add_task("querying obligations", total=None)
             obs = export.fetch_obligations(
                 queries, actor=a, stage=s, doc=doc, modality=modality, level=level,
