@@ -321,10 +321,14 @@ def _refs_in(text: str, p: Provision, ix: _DocIndex, indexes, titles: _Titles, r
                 result.unresolved.append({"src": p.id, "text": text[start:end], "reason": "instrument not in corpus"})
                 pos = end
                 continue
-            if not units:
-                target_doc = _pick(cands, Ref(), indexes, doc)
-                if target_doc and target_doc != doc.id:
-                    yield "CITES", target_doc, "Document", {"text": label_text}
+            if not units:  # the instrument as a whole: its current version (each book of a code)
+                by_inst: dict[str, list[str]] = defaultdict(list)
+                for c in cands:
+                    by_inst[indexes[c].doc.instrument].append(c)
+                for group in by_inst.values():
+                    target_doc = _pick(group, Ref(), indexes, doc)
+                    if target_doc and target_doc != doc.id:
+                        yield "CITES", target_doc, "Document", {"text": label_text, "external": True}
                 pos = end
                 continue
             refs = _expand(units, None)
