@@ -24,7 +24,7 @@ def test_ingest_reports_failed_file_and_exits_nonzero(tmp_path):
     assert "✗ dup.md:5: article 第一条 appears twice (lines 3 and 5) — remove the duplicate" in r.stderr
     assert "2 documents" in r.stdout
     assert "failed: 1" in r.stdout
-    assert "registered instruments without text" in r.stdout
+    assert "registered instruments without text in this batch: 60" in r.stdout
 
 
 def test_ingest_ok_and_idempotent(tmp_path):
@@ -35,6 +35,14 @@ def test_ingest_ok_and_idempotent(tmp_path):
     assert s1["provisions_by_kind"] == {"article": 8, "item": 5, "paragraph": 10}
     second = json.loads(_yigui("ingest", "--no-store", "--json", str(PLAIN), cache=tmp_path / "cache").stdout)
     assert second["unchanged"] == 2 and second["provisions"] == s1["provisions"]
+
+
+def test_ingest_whole_corpus_lists_missing_instruments(tmp_path):
+    r = _yigui("ingest", "--no-store", cache=tmp_path / "cache")
+    assert r.returncode == 0, r.stderr
+    assert "39 documents" in r.stdout and "failed: 0" in r.stdout
+    assert "superseded versions kept (not current): csl-2016, hgr-2019, mdsr-2021" in r.stdout
+    assert "registered instruments without text (26)" in r.stdout and "人工智能生成合成内容标识办法" in r.stdout
 
 
 def test_diff_command(tmp_path):

@@ -18,7 +18,7 @@ def _print_errors(errors) -> None:
         err.print(Text.assemble(("✗ ", "bold red"), (where, "bold"), f": {e.problem} — ", (e.hint, "yellow")))
 
 
-def _print_summary(res, *, loaded: dict | None = None) -> None:
+def _print_summary(res, *, loaded: dict | None = None, whole_corpus: bool = True) -> None:
     s = res.summary()
     kinds = ", ".join(f"{k} {v}" for k, v in s["provisions_by_kind"].items())
     out.print(f"[bold]{s['documents']} documents[/bold], {s['provisions']} provisions ({kinds})")
@@ -35,7 +35,10 @@ def _print_summary(res, *, loaded: dict | None = None) -> None:
         out.print(f"… and {len(res.warnings) - 20} more warnings")
     if loaded:
         out.print("store: " + ", ".join(f"{k} {v}" for k, v in loaded.items()))
-    if res.missing_instruments:
+    if res.missing_instruments and not whole_corpus:
+        out.print(f"registered instruments without text in this batch: {len(res.missing_instruments)} "
+                  "(run `yigui ingest --no-store` without paths to list those missing from the corpus)")
+    elif res.missing_instruments:
         names = "、".join(m["short_title"] or m["title"] for m in res.missing_instruments)
         out.print(f"[bold]registered instruments without text ({len(res.missing_instruments)})[/bold]: {names}")
         out.print("  answers that turn on these will say their text is not loaded; add their texts to ingest them.")
@@ -46,6 +49,9 @@ def ingest(
     no_store: bool = typer.Option(False, "--no-store", help="parse only and print the summary; do not load the store"),
     no_cache: bool = typer.Option(False, "--no-cache", help="parse every file again even if it is unchanged"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    force: bool = typer.Option(False, "--force", help="reload every document into the store, changed or not"),
+    no_embed: bool = typer.Option(False, "--no-embed", help="skip embeddings (vector search stays empty)"),
+    no_extract: bool = typer.Option(False, "--no-extract", help="skip obligation extraction"),
 ) -> None:
     """Parse official texts (Markdown with front matter, plain Markdown/text, .docx, .pdf, .html) into citable
     provision trees and load them into the graph store. Exit status 1 when any file failed."""
@@ -72,21 +78,29 @@ def ingest(
                       "run `yigui db status`; `yigui ingest --no-store` parses without it")
             raise typer.Exit(2)
         try:
-            built = build(list(paths) if paths else None, store, progress=not as_json)
+            built = build(list(paths) if paths else None, store, progress=not as_json, embed=not no_embed,
+                          extract=not no_extract, force=force)
         finally:
             store.close()
         res = getattr(built, "ingest", None) or built
         loaded = getattr(built, "counts", None)
         if not hasattr(res, "summary"):
             raise typer.Exit(0)
+    graph = built.summary() if not no_store and hasattr(built, "summary") and built is not res else None
     if as_json:
         s = res.summary()
+        if graph is not None:
+            s["graph"] = graph
         s["failed"] = [{"file": e.file, "line": e.line, "problem": e.problem, "hint": e.hint} for e in res.errors]
         s["missing_instruments"] = res.missing_instruments
         out.print_json(json.dumps(s, ensure_ascii=False))
     else:
         _print_errors(res.errors)
-        _print_summary(res, loaded=loaded if isinstance(loaded, dict) else None)
+        _print_summary(res, loaded=loaded if isinstance(loaded, dict) else None, whole_corpus=not paths)
+        if graph is not None:
+            out.print(f"graph: {graph.get('loaded', 0)} documents loaded, {graph.get('skipped', 0)} unchanged (skipped), "
+                      f"{graph.get('obligations', 0)} obligations, {graph.get('embeddings', 0)} embeddings, "
+                      f"{graph.get('unresolved_refs', 0)} cross-references to texts not loaded")
     if res.errors:
         raise typer.Exit(1)
 
