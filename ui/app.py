@@ -539,10 +539,18 @@ def _filters_ui() -> dict[str, Any]:
             "level": level or None, "current_only": current_only, "include_inherited": inherited}
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+PAGE_SIZE = 100
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=128)
+def _obligation_page(_b: Backend, key: str, filters: tuple, offset: int) -> list[dict]:
+    """One page of the explorer (PAGE_SIZE + 1 rows, the extra one says whether a next page exists)."""
+    return [_plain(o) for o in _b.queries.obligations(**dict(filters), limit=PAGE_SIZE + 1, offset=offset)]
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
 def _obligations(_b: Backend, key: str, filters: tuple) -> list[dict]:
-    f = dict(filters)
-    return [_plain(o) for o in export.fetch_obligations(_b.queries, **f)]
+    return [_plain(o) for o in export.fetch_obligations(_b.queries, **dict(filters))]
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=32)
@@ -561,12 +569,26 @@ def page_obligations() -> None:
     st.markdown("### 义务清单 Obligation explorer")
     f = _filters_ui()
     key = tuple(sorted(f.items()))
+    if st.session_state.get("_ob_filters") != key:  # new filters: back to the first page
+        st.session_state["_ob_filters"] = key
+        st.session_state["ob_offset"] = 0
+    offset = st.session_state.get("ob_offset", 0)
     with st.spinner("查询义务 Querying obligations…"):
-        obs = _call(_obligations, backend(), _bkey(), key)
-    st.markdown(f"**{len(obs)}** 项义务 obligations")
+        try:
+            obs = _call(_obligation_page, backend(), _bkey(), key, offset)
+        except ValueError as exc:  # an unknown actor/stage name typed through a query parameter
+            st.error(str(exc))
+            return
+    more = len(obs) > PAGE_SIZE
+    obs = obs[:PAGE_SIZE]
     if not obs:
         st.info("没有符合筛选条件的义务。No obligations match these filters.")
         return
+    if offset == 0 and not more:
+        st.markdown(f"**{len(obs)}** 项义务 obligations")
+    else:
+        st.markdown(f"第 {offset + 1}–{offset + len(obs)} 项 · obligations **{offset + 1}–{offset + len(obs)}**"
+                    + ("（下一页还有 more on the next page）" if more else ""))
     rows = export.rows_from_obligations(obs)
     table = [{
         "出处 Citation": r.citation,
@@ -578,6 +600,12 @@ def page_obligations() -> None:
         "文件 Document": f"{r.doc_title} {r.version}",
     } for r in rows]
     st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)))
+    nav = st.columns([1.4, 1.4, 5]) if (offset or more) else None
+    if nav:
+        nav[0].button("← 上一页 Previous", key="ob_prev", disabled=offset == 0,
+                      on_click=lambda: st.session_state.update(ob_offset=max(0, offset - PAGE_SIZE)))
+        nav[1].button("下一页 Next →", key="ob_next", disabled=not more,
+                      on_click=lambda: st.session_state.update(ob_offset=offset + PAGE_SIZE))
 
     _export_buttons(key)
 
@@ -675,13 +703,31 @@ def page_corpus() -> None:
 # ---------------------------------------------------------------- main
 
 
+def _apply_query_params() -> None:
+    """Deep links a lawyer can share: ?clause=pipl/art29, ?page=obligations&actor=md-registrant&stage=post-market."""
+    qp = st.query_params
+    if st.session_state.get("_qp_seen") == dict(qp):
+        return
+    st.session_state["_qp_seen"] = dict(qp)
+    if qp.get("clause"):
+        open_clause(qp["clause"])
+    elif qp.get("page") in PAGES:
+        st.session_state["page"] = qp["page"]
+    for param, kind, state in (("actor", "actor", "f_actor"), ("stage", "stage", "f_stage")):
+        if qp.get(param):
+            st.session_state[state] = export.resolve_taxonomy_id(kind, qp[param])
+    for param, state in (("modality", "f_modality"), ("doc", "f_doc"), ("level", "f_level")):
+        if qp.get(param):
+            st.session_state[state] = qp[param]
+    if qp.get("q"):
+        st.session_state["question"] = qp["q"]
+        st.session_state["ask_now"] = True
+
+
 def main() -> None:
     st.set_page_config(page_title="医规 YiGui", page_icon="⚖️", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
-    qp = st.query_params
-    if "clause" in qp and st.session_state.get("_qp_clause") != qp["clause"]:
-        st.session_state["_qp_clause"] = qp["clause"]
-        open_clause(qp["clause"])
+    _apply_query_params()
     st.session_state.setdefault("page", "ask")
     with st.sidebar:
         st.markdown("<div class='yg-brand'>医规 YiGui</div>"
