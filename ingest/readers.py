@@ -161,7 +161,32 @@ def _read_pdf(path: Path, file: str) -> list[str]:
     if not re.search(r"[\u4e00-\u9fffA-Za-z]", text):
         raise IngestError(file, f"no text layer in the PDF ({len(pages)} page(s) of images or empty pages)",
                           "OCR it first (e.g. `ocrmypdf -l chi_sim in.pdf out.pdf`) or use a text/.docx copy")
-    return _unwrap(text.split("\n"))
+    return _unwrap(_drop_running_lines(pages))
+
+
+def _page_key(line: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _drop_running_lines(pages: list[str]) -> list[str]:
+    """Running headers and footers (国务院公报 2024年第3期, - 7 -) repeat at the top or bottom of most pages: a line
+    whose digit-blind form sits in the first or last two lines of at least half the pages (3 pages or more) goes."""
+    split = [[ln for ln in p.split("\n") if ln.strip()] for p in pages]
+    running: set[str] = set()
+    if len(split) >= 3:
+        from collections import Counter
+
+        edge = Counter()
+        for lines in split:
+            edge.update({_page_key(ln) for ln in lines[:2] + lines[-2:]})
+        running = {k for k, n in edge.items() if n >= max(3, len(split) / 2)}
+    out: list[str] = []
+    for lines in split:
+        for i, ln in enumerate(lines):
+            if (i < 2 or i >= len(lines) - 2) and _page_key(ln) in running:
+                continue
+            out.append(ln)
+    return out
 
 
 _BLOCK_START_RE = re.compile(

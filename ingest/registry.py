@@ -104,3 +104,30 @@ def missing_instruments(loaded_doc_ids: set[str], loaded_instruments: set[str] |
         out.append({k: e.get(k) for k in ("id", "title", "short_title", "title_en", "level", "issuer", "doc_number",
                                            "effective", "status", "source_url", "topics", "unverified", "note")})
     return out
+
+
+def status_table(loaded_doc_ids: set[str]) -> list[dict]:
+    """Every registered instrument with `loaded` (some version has text) and `loaded_versions`: for the app/API."""
+    rows = []
+    for key, e in instruments().items():
+        have = [v["id"] for v in e["versions"] if v["id"] in loaded_doc_ids]
+        rows.append({"id": key, "title": e.get("title"), "short_title": e.get("short_title"), "level": e.get("level"),
+                     "issuer": e.get("issuer"), "doc_number": e.get("doc_number"), "effective": e.get("effective"),
+                     "status": e.get("status"), "source_url": e.get("source_url"), "unverified": bool(e.get("unverified")),
+                     "loaded": bool(have), "loaded_versions": have, "versions": [v["id"] for v in e["versions"]]})
+    return rows
+
+
+def mentioned_instruments(text: str) -> list[tuple[str, int, list[str]]]:
+    """Instruments a question seems to turn on: (id, score, matched words), best first. A title or alias in the
+    text scores 10, each topic keyword 1. qa uses it to say when the relevant text is not loaded."""
+    low = text.lower()
+    found = []
+    for key, e in instruments().items():
+        names = {n for n in [e.get("title"), e.get("short_title"), *e["aliases"]] if n and len(n) >= 3}
+        hit_names = sorted(n for n in names if n.lower() in low)
+        hit_topics = sorted({t for t in e["topics"] if t and t.lower() in low})
+        score = 10 * bool(hit_names) + len(hit_topics)
+        if score:
+            found.append((key, score, hit_names + hit_topics))
+    return sorted(found, key=lambda x: (-x[1], x[0]))

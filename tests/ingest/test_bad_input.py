@@ -168,3 +168,21 @@ def test_missing_corpus_dir_is_one_clear_error(tmp_path, monkeypatch):
     res = ingest_paths(None, progress=False)
     assert len(res.errors) == 1 and "corpus directory not found" in res.errors[0].problem
     assert "YIGUI_CORPUS" in res.errors[0].hint
+
+
+def test_front_matter_with_no_body(tmp_path):
+    errors, ids = _batch(tmp_path, "header-only.md", "---\nid: header-only\ntitle: 示范\n---\n\n\n")
+    e = _one_error(errors, "header-only.md")
+    assert "empty file: no text after the front matter" in e.problem
+    assert ids == ["good-rule"]
+
+
+def test_windows_file_with_bom_and_crlf(tmp_path):
+    data = ("\ufeff" + GOOD.replace("good-rule", "bom-rule")).replace("\n", "\r\n").encode("utf-8")
+    (tmp_path / "bom.md").write_bytes(data)
+    res = ingest_paths([tmp_path], progress=False)
+    assert res.errors == []
+    pd = res.documents[0]
+    assert pd.document.id == "bom-rule" and pd.document.version == "2024-01-01"
+    assert pd.get("bom-rule/art2/p1/i2").text == "（二）开展风险评估。"
+    assert pd.get("bom-rule/art2/p1/i2").citation == "《示范数据管理规定》第二条第（二）项"

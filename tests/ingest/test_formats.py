@@ -164,3 +164,41 @@ def test_html_with_br_lines_and_inline_tags(tmp_path):
                  encoding="utf-8")
     got = ingest_file(f, use_cache=False)[0]
     assert _shape(got) == _shape(reference)
+
+
+def test_pdf_running_headers_and_page_numbers_are_dropped(tmp_path):
+    """A gazette-style PDF: a header and a page number on every page, one article per page, wrapped lines."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    reference = ingest_file(MD, use_cache=False)[0]
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    f = tmp_path / (MD.stem + ".pdf")
+    c = canvas.Canvas(str(f))
+    page = 0
+
+    def new_page():
+        nonlocal page
+        if page:
+            c.showPage()
+        page += 1
+        c.setFont("STSong-Light", 11)
+        c.drawString(40, 810, "示范公报 2023年第5期")
+        c.drawString(280, 30, f"- {page} -")
+        return 780
+
+    y = new_page()
+    for ln in _body_lines():
+        s = ln.strip().lstrip("# ").strip()
+        if not s:
+            continue
+        if s.startswith("第") and "条 " in s[:8] and page < 6:
+            y = new_page()  # every article on its own page
+        for i in range(0, len(s), 25):
+            c.drawString(40, y, s[i:i + 25])
+            y -= 16
+    c.save()
+    got = ingest_file(f, use_cache=False)[0]
+    assert _shape(got) == _shape(reference)
+    assert not any("示范公报" in p.text or "- 3 -" in p.text for p in got.provisions)

@@ -82,3 +82,18 @@ def test_titles_and_aliases_resolve():
     assert registry.match_title("PIPL") == "pipl"
     assert registry.match_title("数安法") == "dsl"
     assert registry.match_title("不存在的办法") is None
+
+
+def test_status_table_and_question_matching(corpus_result):
+    loaded = {pd.document.id for pd in corpus_result.documents}
+    rows = {r["id"]: r for r in registry.status_table(loaded)}
+    assert rows["mdsr"]["loaded"] and rows["mdsr"]["loaded_versions"] == ["mdsr-2021", "mdsr-2024"]
+    assert rows["aigc-labelling-measures"]["loaded"] is False and rows["aigc-labelling-measures"]["unverified"]
+    assert sum(r["loaded"] for r in rows.values()) == len(rows) - len(corpus_result.missing_instruments)
+
+    top = registry.mentioned_instruments("人工智能生成合成内容标识办法对显式标识有什么要求？")
+    assert top[0][0] == "aigc-labelling-measures" and "显式标识" in top[0][2]
+    internet = registry.mentioned_instruments("互联网医院能否用人工智能开具处方？互联网诊疗有何限制")
+    assert internet[0][0] == "internet-diagnosis-supervision-rules"
+    assert registry.mentioned_instruments("What does the PIPL say about consent?")[0][0] == "pipl"
+    assert registry.mentioned_instruments("今天天气不错") == []
