@@ -176,6 +176,8 @@ def plain_meta(raw: RawText) -> dict:
         for k in ("title_en", "level", "issuer", "promulgated", "source_url"):
             if e.get(k):
                 meta[k] = e[k]
+        if not re.search(r"[\u4e00-\u9fff]", title):  # an English text of a registered instrument
+            meta["title"], meta["title_en"] = e["title"], title
         meta["instrument"] = inst
         versions = e["versions"]
         year = (inf.get("version") or "")[:4]

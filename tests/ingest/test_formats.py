@@ -202,3 +202,23 @@ def test_pdf_running_headers_and_page_numbers_are_dropped(tmp_path):
     got = ingest_file(f, use_cache=False)[0]
     assert _shape(got) == _shape(reference)
     assert not any("示范公报" in p.text or "- 3 -" in p.text for p in got.provisions)
+
+
+def test_plain_file_of_a_registered_instrument_takes_registry_metadata(tmp_path):
+    """A user's own copy of a registered law (here: an invented two-article stand-in) gets the registry's id, level,
+    issuer and version status; the English text of it becomes its translation."""
+    zh = tmp_path / "中华人民共和国数据安全法(2021-06-10).md"
+    zh.write_text("# 中华人民共和国数据安全法\n\n第一条 示范条文一。\n\n第二条 示范条文二。\n", encoding="utf-8")
+    en = tmp_path / "dsl-en.md"
+    en.write_text("# Data Security Law of the People's Republic of China\n\nArticle 1 Sample one.\n\n"
+                  "Article 2 Sample two.\n", encoding="utf-8")
+    res = ingest_paths([tmp_path], progress=False)
+    assert res.errors == []
+    d = res.get("dsl").document
+    assert (d.instrument, d.level, d.issuer, d.status, d.version, d.current) == (
+        "dsl", "law", "全国人民代表大会常务委员会", "in_force", "2021-06-10", True)
+    assert res.get("dsl").get("dsl/art2").citation == "《数据安全法》第二条"
+    e = res.get("dsl.en").document
+    assert (e.translation_of, e.lang, e.title) == ("dsl", "en", "中华人民共和国数据安全法")
+    assert ("dsl.en/art2", "dsl/art2") in res.translation_links
+    assert "dsl" not in {m["id"] for m in res.missing_instruments}
