@@ -148,6 +148,13 @@ class Extractor:
         self.fillers = sorted(self.cfg["between_subject_and_modal"], key=len, reverse=True)
         self.weak = set(self.cfg["modality"].get("weak") or [])
         self.stage_scorer = StageScorer(self.cfg["stages"])
+        self.adjectival = tuple(self.cfg.get("adjectival_next") or [])
+        self.exception_endings = tuple(self.cfg.get("exception_endings") or [])
+        self.preps = sorted(self.cfg.get("prepositions") or [], key=len, reverse=True)
+        self.activity = [(re.compile(rx), ids) for rx, ids in self.cfg.get("activity_actor") or []]
+        self.impersonal = dict(self.cfg.get("impersonal") or {})
+        imp = self.cfg.get("imperative") or {}
+        self.label_prefix = re.compile(imp["label_prefix"]) if imp.get("label_prefix") else None
 
     # ---------------------------------------------------------------- helpers
     def _default_actor(self, doc_id: str) -> list[str]:
@@ -176,9 +183,15 @@ class Extractor:
         text = doc.text
         kept = []
         for i, c in enumerate(cues):
-            chunk_end = min([text.find(p, c.end_char) for p in "，," if text.find(p, c.end_char) >= 0] or [len(text)])
-            chunk = text[c.end_char:chunk_end]
+            chunk_end = min([text.find(p, c.end_char) for p in "，,；;" if text.find(p, c.end_char) >= 0] or [len(text)])
+            chunk = text[c.end_char:chunk_end].rstrip("。")
             if i + 1 < len(cues) and chunk.endswith("的"):
+                continue
+            if self.adjectival and text[c.end_char:c.end_char + 1] in self.adjectival:
+                continue
+            if c.label_ == "permission" and text[c.end_char:c.end_char + 1] in ("）", ")", "。", "；", "，", ""):
+                continue  # …即可） / …亦可。: "suffices", not a permission
+            if self.exception_endings and chunk.endswith(self.exception_endings):
                 continue
             if "负责" == c.text and ("直接负责" in text[max(0, c.start_char - 2):c.end_char] or "负责人" in text[c.start_char:c.end_char + 1]):
                 continue
@@ -221,8 +234,16 @@ class Extractor:
                 between = between.replace(f, "")
             return between.strip() == ""
 
+        def in_prep_phrase(e) -> bool:
+            chunk_start = max(text.rfind(p, pre_start, e.start_char) for p in "，,；;：")
+            before = text[max(chunk_start + 1, pre_start):e.start_char]
+            return any(p in before for p in self.preps)
+
+        ents = [e for e in ents if not in_prep_phrase(e)]
         cands = [e for e in ents if chunk_initial(e) or adjacent_to_cue(e)]
-        head = cands[-1] if cands else ents[-1]
+        if not cands:
+            return None
+        head = cands[-1]
         group = [head]
         idx = ents.index(head)
         j = idx - 1
@@ -246,6 +267,17 @@ class Extractor:
         subj_text = text[group[0].start_char:group[-1].end_char]
         confidence = 0.85 if (chunk_initial(head) or adjacent_to_cue(head)) else 0.6
         return actors, regs, subj_text, confidence
+
+    def _implied(self, clause: Clause) -> list[str] | None:
+        """Subject implied by the activity a subject-less clause opens with, or by an impersonal cue (禁止…)."""
+        pre = clause.doc.text[clause.start:clause.cue.start_char]
+        for chunk in [c.strip() for c in re.split(r"[，,；;]", pre) if c.strip()] or [""]:
+            for rx, ids in self.activity:
+                if rx.search(chunk):
+                    return list(ids)
+        if not pre.strip("，,；; ") and clause.cue.text in self.impersonal:
+            return [self.impersonal[clause.cue.text]]
+        return None
 
     def _condition(self, clause: Clause, subj_end: int | None) -> str | None:
         doc, cue = clause.doc, clause.cue
@@ -326,7 +358,10 @@ class Extractor:
         imperative = self.cfg.get("imperative") or {}
         imp_on = level in (imperative.get("levels") or [])
         imp_starts = tuple(imperative.get("starts") or [])
-        units = units_of(pd)
+        skip_headings = tuple(self.cfg.get("skip_headings") or [])
+        skip_re = re.compile(r"^第[^章]+章\s*(?:%s)\s*$" % "|".join(map(re.escape, skip_headings))) if skip_headings else None
+        units = [u for u in units_of(pd)
+                 if not (skip_re and any(skip_re.match(h) for h in (getattr(u.provision, "path", None) or [])))]
         sents: list[tuple[Unit, int, str]] = []
         for u in units:
             for i, s in enumerate(_sentences(u.text)):
@@ -338,17 +373,23 @@ class Extractor:
         leadin: dict[str, tuple[Obligation | None, _State]] = {}  # paragraph id -> lead-in obligation/state
         for (unit, si, s), doc in zip(sents, docs):
             st = state.setdefault(unit.article_key, _State())
+            inherited = leadin.get(unit.provision.parent_id) if unit.role == "item" else None
+            if inherited is not None and inherited[0] is None:
+                continue  # an item of a descriptive or sanction list (…包括：, 有下列情形之一的，由…处罚：)
             if any(r.search(s) for r in self.non_norm):
+                if unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
+                    leadin[unit.provision.id] = (None, _State())
                 continue
             clauses = self._clauses(unit, doc, si)
-            inherited = None
-            if unit.role == "item":
-                inherited = leadin.get(unit.provision.parent_id)
+            if not clauses:
+                self._carry_from(doc, st)
             if not clauses and inherited and inherited[0] is not None:
                 # an item without its own cue takes the lead-in's modality and actor
                 out.append(self._from_leadin(unit, doc, s, inherited, counters))
                 continue
-            if not clauses and imp_on and s.startswith(imp_starts):
+            s_imp = self.label_prefix.sub("", s) if self.label_prefix else s
+            if not clauses and imp_on and s_imp.startswith(imp_starts):
+                s = s_imp
                 ob = self._new(unit, counters, "obligation", s)
                 ob.actors = [imperative["actor"]]
                 ob.actor_text = None
@@ -363,9 +404,13 @@ class Extractor:
                 modality = cl.cue.label_
                 subj = self._subject(cl)
                 conf = 0.8
+                implied = None if subj is not None else self._implied(cl)
+                if implied:
+                    subj = (implied, [], None, 0.7)
                 if subj is not None and (subj[0] or subj[1]):
                     actors, regs, subj_text, conf = subj
-                    st.actors, st.regulators, st.actor_text = self._bind(actors), regs, subj_text
+                    st.actors, st.regulators = self._bind(actors), regs
+                    st.actor_text = subj_text or "、".join(self.actors[a]["zh"] for a in actors)
                     st.regulator = bool(regs) and not actors
                 elif inherited and inherited[1].actors + inherited[1].regulators:
                     src = inherited[1]
@@ -387,7 +432,7 @@ class Extractor:
                 ob.predicate = doc.text[cl.cue.end_char:cl.end] if cl.cue.text not in ("负责", "享有") else \
                     doc.text[cl.cue.start_char:cl.end]
                 subj_end = None
-                if subj is not None:
+                if subj is not None and subj[2]:
                     subj_end = cl.start + cl.text.find(subj[2]) + len(subj[2]) if subj[2] in cl.text else None
                 ob.condition = self._condition(cl, subj_end)
                 if modality == "permission" and ob.actors and all(a in ("individual", "patient", "consumer", "injured-party", "near-relatives") for a in ob.actors) and "有权" in cl.text:
@@ -404,6 +449,17 @@ class Extractor:
             elif unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
                 leadin[unit.provision.id] = (None, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
         return out
+
+    def _carry_from(self, doc, st: _State) -> None:
+        """A sentence without a modal cue that opens with an actor still sets who the next sentences speak of."""
+        ents = [e for e in doc.ents if e.start_char == 0]
+        if ents:
+            e = ents[0]
+            if e.label_ == "ACTOR":
+                st.actors, st.regulators, st.regulator = self._bind([e.ent_id_]), [], False
+            else:
+                st.actors, st.regulators, st.regulator = [], [e.ent_id_], True
+            st.actor_text = e.text
 
     def _new(self, unit: Unit, counters: dict, modality: str, text: str) -> Obligation:
         p = unit.provision
@@ -428,7 +484,12 @@ class Extractor:
             ob.object = re.split(r"[，。；：,;]", s[act.idx + len(act.text):], maxsplit=1)[0].strip()[:60]
         ob.confidence = round(min(lead.confidence, 0.9), 2)
         starts_with_verb = act is not None and act.i == (toks[0].i if toks else -1) and act.text in verbs
-        ob.predicate = s if starts_with_verb or not lead.action else f"{lead.action}{s}"
+        lead_pred = (lead.predicate or "").rstrip("：:")
+        item = s.rstrip("；;。")
+        if lead_pred and "下列" not in lead_pred and "以下" not in lead_pred:
+            ob.predicate = f"{lead_pred}（{item}）"  # the items are conditions/cases of the lead-in's duty
+        else:
+            ob.predicate = s if starts_with_verb or not lead.action else f"{lead.action}{s}"
         ob.text = s
         self._finish(ob, unit, doc, lead_text=lead.text)
         return ob

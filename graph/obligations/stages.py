@@ -48,7 +48,9 @@ class StageScorer:
             for sid, sim in self.dense_scores(doc.text).items():
                 s[sid] = s.get(sid, 0.0) + self.cfg.get("sim_weight", 0.4) * sim
         ranked = sorted(((sid, min(1.0, round(v, 3))) for sid, v in s.items()), key=lambda x: -x[1])
-        chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"]][: self.cfg.get("max_labels", 3)]
+        top = ranked[0][1] if ranked else 0.0
+        rel = self.cfg.get("relative", 0.0) * top
+        chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"] and v >= rel][: self.cfg.get("max_labels", 3)]
         if not chosen and ranked and ranked[0][1] >= self.cfg["weak"]:
             chosen = ranked[:1]
         return chosen
