@@ -290,6 +290,8 @@ def _article_provisions(art: _Article, doc: Document, short: str, short_en: str 
         elif last_para is not None and lang == "zh" and _continues(last_para, last_item):
             target = last_item["subs"][-1] if last_item and last_item["subs"] else (last_item or last_para)
             target["lines"].append(ln)
+        elif last_item is not None and lang == "zh" and not last_item["subs"] and _lists_under_item(last_item, t):
+            last_item["lines"].append(ln)  # "（三）…包括：" then "无源接触人体器械：…" lines: the item's own list
         else:
             paragraphs.append({"lines": [ln], "items": []})
 
@@ -338,6 +340,18 @@ def _article_provisions(art: _Article, doc: Document, short: str, short_en: str 
                     parent_id=i_id, article=art.number, paragraph=pi, item=it["num"],
                 ))
     return out
+
+
+_LABELLED_LINE = re.compile(r"^[^：:，。；（(]{1,20}[：:]")
+
+
+def _lists_under_item(item: dict, text: str) -> bool:
+    """An item that ends with a colon introduces unnumbered labelled lines (名称：内容). They stay in the item, so the
+    next （四） is not mistaken for an item of a new paragraph (医疗器械分类规则 第五条)."""
+    lines = item["lines"]
+    opened = any(ln.text.rstrip().endswith(("：", ":")) for ln in lines)
+    return opened and bool(_LABELLED_LINE.match(text)) and all(
+        _LABELLED_LINE.match(ln.text) for ln in lines[[ln.text.rstrip().endswith(("：", ":")) for ln in lines].index(True) + 1:])
 
 
 def _continues(para: dict, item: dict | None) -> bool:

@@ -115,3 +115,15 @@ def test_ids_are_stable_across_runs(corpus_result):
     before = corpus_result.get("mdsr-2024")
     assert not cached
     assert [(p.id, p.citation, p.text) for p in again.provisions] == [(p.id, p.citation, p.text) for p in before.provisions]
+
+
+def test_labelled_lines_under_an_item_stay_in_the_item(corpus_result):
+    """医疗器械分类规则 第五条: item （三） ends with a colon and lists 无源接触人体器械：… lines; （四） is still an item
+    of the article's only paragraph, so its citation has no 款 (it once came out as 第五条第五款第（四）项)."""
+    doc = corpus_result.get("md-classification-rules")
+    paras = [p for p in doc.provisions if p.kind == "paragraph" and p.article == 5]
+    assert len(paras) == 1
+    item4 = doc.get("md-classification-rules/art5/p1/i4")
+    assert item4.citation == "《医疗器械分类规则》第五条第（四）项"
+    assert item4.text.count("\n") == 4 and item4.text.endswith("重要影响。")
+    assert "有源非接触人体器械：临床检验仪器设备" in doc.get("md-classification-rules/art5/p1/i3").text
