@@ -114,6 +114,7 @@ def status_table(loaded_doc_ids: set[str]) -> list[dict]:
         rows.append({"id": key, "title": e.get("title"), "short_title": e.get("short_title"), "level": e.get("level"),
                      "issuer": e.get("issuer"), "doc_number": e.get("doc_number"), "effective": e.get("effective"),
                      "status": e.get("status"), "source_url": e.get("source_url"), "unverified": bool(e.get("unverified")),
+                     "unverified_fields": list(e.get("unverified_fields") or []),
                      "loaded": bool(have), "loaded_versions": have, "versions": [v["id"] for v in e["versions"]]})
     return rows
 

@@ -54,3 +54,12 @@ def test_diff_command(tmp_path):
     assert "2 changed, 0 added, 0 removed" in text and "《医疗器械监督管理条例》第一百零三条" in text
     bad = _yigui("diff", "nope", "mdsr-2024", cache=tmp_path / "cache")
     assert bad.returncode == 2 and "no document 'nope'" in bad.stderr
+
+
+def test_instruments_command(tmp_path):
+    r = _yigui("instruments", "--missing", "--json", cache=tmp_path / "cache")
+    assert r.returncode == 0, r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)}
+    assert len(rows) == 26 and not any(row["loaded"] for row in rows.values())
+    assert rows["aigc-labelling-measures"]["unverified_fields"] == ["doc_number", "promulgated"]
+    assert "pipl" not in rows

@@ -161,6 +161,34 @@ def diff(
                 out.print(f"  old: {c.old}\n  new: {c.new}")
 
 
+def instruments(
+    missing: bool = typer.Option(False, "--missing", help="only registered instruments whose text is not loaded"),
+    as_json: bool = typer.Option(False, "--json", help="print the table as JSON"),
+) -> None:
+    """The registry (corpus/registry.yaml): level, issuer, document number, dates, status, source and whether the
+    text is in the corpus. '?' marks dates or numbers not verified against the official publication."""
+    from rich.table import Table
+
+    from ingest import registry
+    from ingest.pipeline import ingest_paths
+
+    res = ingest_paths(None, progress=False)
+    rows = registry.status_table({pd.document.id for pd in res.documents})
+    if missing:
+        rows = [r for r in rows if not r["loaded"]]
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("id", "title", "level", "doc number", "effective", "status", "text", show_lines=False)
+    for r in rows:
+        def q(f):
+            return (r[f] or "") + ("?" if f in r["unverified_fields"] else "")
+        table.add_row(r["id"], r["short_title"] or r["title"], r["level"], q("doc_number"), q("effective"), q("status"), ", ".join(r["loaded_versions"]) or "[red]not loaded[/red]")
+    out.print(table)
+    out.print(f"{sum(r['loaded'] for r in rows)} of {len(rows)} with text loaded")
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
     app.command("diff")(diff)
+    app.command("instruments")(instruments)
