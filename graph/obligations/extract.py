@@ -438,7 +438,7 @@ class Extractor:
                 if modality == "permission" and ob.actors and all(a in ("individual", "patient", "consumer", "injured-party", "near-relatives") for a in ob.actors) and "有权" in cl.text:
                     ob.modality = "right"
                 ob.confidence = conf
-                self._finish(ob, unit, doc)
+                self._finish(ob, unit, doc, span=(cl.start, cl.end))
                 out.append(ob)
             if unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")):
                 # the lead-in announces items: its duty is expressed by the items, not by itself
@@ -494,9 +494,10 @@ class Extractor:
         self._finish(ob, unit, doc, lead_text=lead.text)
         return ob
 
-    def _finish(self, ob: Obligation, unit: Unit, doc, lead_text: str = "") -> None:
+    def _finish(self, ob: Obligation, unit: Unit, doc, lead_text: str = "", span=None) -> None:
         ob.stages = [StageLabel(id=i, confidence=c) for i, c in
-                     self.stage_scorer.score(doc, unit.heading, ob.doc_id, extra_text=lead_text, regulator=ob.regulator_duty)]
+                     self.stage_scorer.score(doc, unit.heading, ob.doc_id, extra_text=lead_text,
+                                             regulator=ob.regulator_duty, span=span)]
         build_requirements(ob)
 
 

@@ -25,35 +25,40 @@ class StageScorer:
                 return list(ids)
         return []
 
-    def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False) -> list[tuple[str, float]]:
+    def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False,
+              span: tuple[int, int] | None = None) -> list[tuple[str, float]]:
+        """Stages for the clause doc.text[span] (default: the whole doc), best first, with confidence."""
         s: dict[str, float] = {}
         seen: set[tuple[str, str]] = set()
-        for span in doc.spans.get("stage_cue", []):
-            sid, strength = span.label_.split("|")
-            if (sid, span.text) in seen:
+        lo, hi = span or (0, len(doc.text))
+        for span_ in doc.spans.get("stage_cue", []):
+            if span_.start_char < lo or span_.end_char > hi:
                 continue
-            seen.add((sid, span.text))
+            sid, strength = span_.label_.split("|")
+            if (sid, span_.text) in seen:
+                continue
+            seen.add((sid, span_.text))
             s[sid] = s.get(sid, 0.0) + (self.cfg["strong"] if strength == "strong" else self.cfg["weak"])
         hf = self.cfg.get("heading_factor", 0.8)
         for sid, cues in self.strong.items():
             if heading and any(c in heading for c in cues):
                 s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * hf
-            if extra_text and any(c in extra_text for c in cues):
-                s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * 0.5
+            if extra_text and any(c in extra_text for c in cues):  # an item's lead-in is part of its obligation
+                s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * self.cfg.get("leadin_factor", 0.8)
         if heading and "法律责任" in heading:
             s["enforcement-liability"] = s.get("enforcement-liability", 0.0) + self.cfg["strong"]
         for sid in self._prior(doc_id):
             s[sid] = s.get(sid, 0.0) + 0.5
+        if regulator and self.cfg.get("regulator_prior"):
+            s["enforcement-liability"] = s.get("enforcement-liability", 0.0) + self.cfg["regulator_prior"]
         if self.cfg.get("dense"):
             for sid, sim in self.dense_scores(doc.text).items():
                 s[sid] = s.get(sid, 0.0) + self.cfg.get("sim_weight", 0.4) * sim
-        ranked = sorted(((sid, min(1.0, round(v, 3))) for sid, v in s.items()), key=lambda x: -x[1])
+        ranked = sorted(s.items(), key=lambda x: -x[1])
         top = ranked[0][1] if ranked else 0.0
         rel = self.cfg.get("relative", 0.0) * top
         chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"] and v >= rel][: self.cfg.get("max_labels", 3)]
-        if not chosen and ranked and ranked[0][1] >= self.cfg["weak"]:
-            chosen = ranked[:1]
-        return chosen
+        return [(sid, round(min(1.0, v), 3)) for sid, v in chosen]
 
     # ------------------------------------------------------------------ optional dense similarity
     def dense_scores(self, text: str) -> dict[str, float]:
