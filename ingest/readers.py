@@ -190,8 +190,9 @@ def _drop_running_lines(pages: list[str]) -> list[str]:
 
 
 _BLOCK_START_RE = re.compile(
-    rf"^\s*(第[{_CN_NUM}\d]+(编|分编|章|节|条)|[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+、|\d+[.．、]|#|附件|附录)")
-_SENTENCE_END = tuple("。；：！？;:”」）)")
+    rf"^\s*(第[{_CN_NUM}\d]+(编|分编|章|节|条)|[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+、|\d+[.．、]|#|附件|附录"
+    r"|Article\s+\d+|Chapter\s+[IVXLC\d]+\b|Section\s+\d+|Part\s+[IVXLC\d]+\b|\(\d+\))")
+_SENTENCE_END = tuple("。；：！？;:”」）).?!")
 
 
 def _unwrap(raw: list[str]) -> list[str]:
@@ -206,7 +207,8 @@ def _unwrap(raw: list[str]) -> list[str]:
             continue
         if out and not out[-1].endswith(_SENTENCE_END) and not _BLOCK_START_RE.match(s) \
                 and not STRUCTURE_RE.match(out[-1]) and not _is_title_like(out[-1]):
-            out[-1] += s
+            latin = re.search(r"[A-Za-z0-9,;)]$", out[-1]) and re.match(r"[A-Za-z0-9(]", s)
+            out[-1] += (" " if latin else "") + s  # English words need the space the line break took
         else:
             out.append(s)
     return out

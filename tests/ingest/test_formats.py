@@ -222,3 +222,26 @@ def test_plain_file_of_a_registered_instrument_takes_registry_metadata(tmp_path)
     assert (e.translation_of, e.lang, e.title) == ("dsl", "en", "中华人民共和国数据安全法")
     assert ("dsl.en/art2", "dsl/art2") in res.translation_links
     assert "dsl" not in {m["id"] for m in res.missing_instruments}
+
+
+def test_english_pdf_keeps_articles_apart(tmp_path):
+    """English official translations as PDF: 'Article N' starts a unit even when the previous line ends with '.'."""
+    from reportlab.pdfgen import canvas
+
+    lines = ["Sample Measures on Data", "Chapter I General Provisions",
+             "Article 1 These Measures are formulated to regulate sample data processing in medical",
+             "institutions.", "Article 2 A processor shall:", "(1) keep records;", "(2) assess risks.",
+             "Article 3 These Measures take effect on the date of promulgation."]
+    f = tmp_path / "sample-measures.pdf"
+    c = canvas.Canvas(str(f))
+    y = 800
+    for ln in lines:
+        c.drawString(40, y, ln)
+        y -= 16
+    c.save()
+    pd = ingest_file(f, use_cache=False)[0]
+    assert pd.document.lang == "en"
+    arts = pd.articles()
+    assert [a.number for a in arts] == [1, 2, 3]
+    assert arts[0].text == "These Measures are formulated to regulate sample data processing in medical institutions."
+    assert [p.text for p in pd.provisions if p.kind == "item"] == ["(1) keep records;", "(2) assess risks."]
