@@ -24,6 +24,9 @@ class ArticleChange:
     old: str | None
     new: str | None
     segments: list[tuple[str, str]] = field(default_factory=list)  # (op, text): op in equal|delete|insert
+    # renumbering: the article of the older version whose text this one carries (identical, or nearly: ratio ≥ 0.9)
+    from_old: int | None = None
+    from_old_identical: bool = False
 
     def marked(self) -> str:
         """Old→new as one string: [-deleted-]{+inserted+}."""
@@ -92,4 +95,32 @@ def diff_documents(old: ParsedDocument, new: ParsedDocument) -> VersionDiff:
                                          char_segments(normalise(pa.text), normalise(pb.text))))
         else:
             unchanged += 1
+    _match_renumbered(changes, a)
     return VersionDiff(old.document.id, new.document.id, changes, unchanged)
+
+
+def _match_renumbered(changes: list[ArticleChange], old_units: dict) -> None:
+    """An amendment that inserts an article shifts every later number: say where each new text came from, so
+    'changed' articles that merely moved are visible as such (网络安全法 2016 第七十九条 -> 2025 第八十一条)."""
+    old_norm = {n: normalise(p.text) for n, p in old_units.items()}
+    by_text = {t: n for n, t in old_norm.items()}
+    for c in changes:
+        if c.new is None:
+            continue
+        t = normalise(c.new)
+        if t in by_text and by_text[t] != c.article:
+            c.from_old, c.from_old_identical = by_text[t], True
+            continue
+        if c.kind == "changed" and difflib.SequenceMatcher(None, normalise(c.old or ""), t, autojunk=False).ratio() >= 0.9:
+            continue  # an edit in place, not a move
+        best, best_ratio = None, 0.9
+        for n, ot in old_norm.items():
+            if n == c.article or abs(len(ot) - len(t)) > 0.2 * max(len(t), 1):
+                continue
+            sm = difflib.SequenceMatcher(None, ot, t, autojunk=False)
+            if sm.real_quick_ratio() < best_ratio or sm.quick_ratio() < best_ratio:
+                continue
+            r = sm.ratio()
+            if r >= best_ratio:
+                best, best_ratio = n, r
+        c.from_old = best

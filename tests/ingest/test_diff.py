@@ -38,3 +38,16 @@ def test_whitespace_only_changes_are_not_changes(corpus_result):
     for p in rewrapped.provisions:
         p.text = p.text.replace("，", "，\n ")
     assert diff_documents(pd, rewrapped).changes == []
+
+
+def test_renumbered_articles_are_recognised(corpus_result):
+    """The 2025 amendment of the Cybersecurity Law inserted articles: most 'changed' numbers carry an old text."""
+    d = diff_documents(corpus_result.get("csl-2016"), corpus_result.get("csl-2025"))
+    by_num = {c.article: c for c in d.changes}
+    assert (by_num[81].kind, by_num[81].from_old, by_num[81].from_old_identical) == ("added", 79, True)
+    assert (by_num[4].from_old, by_num[4].from_old_identical) == (3, True)
+    assert by_num[3].from_old is None  # article 3 itself was rewritten, not moved
+    moved = [c.article for c in d.changes if c.from_old_identical]
+    assert 55 <= len(moved) <= 70
+    mdsr = diff_documents(corpus_result.get("mdsr-2021"), corpus_result.get("mdsr-2024"))
+    assert [c.from_old for c in mdsr.changes] == [None, None]  # edits in place

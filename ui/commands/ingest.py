@@ -139,15 +139,19 @@ def diff(
             "old": d.old_id, "new": d.new_id, "changed": d.changed, "added": d.added, "removed": d.removed,
             "unchanged": d.unchanged,
             "changes": [{"article": c.article, "kind": c.kind, "citation": c.citation, "old": c.old, "new": c.new,
-                         "marked": c.marked()} for c in d.changes],
+                         "marked": c.marked(), "from_old": c.from_old, "from_old_identical": c.from_old_identical}
+                        for c in d.changes],
         }, ensure_ascii=False))
         return
     out.print(f"[bold]{d.old_id} → {d.new_id}[/bold]: {len(d.changed)} changed, {len(d.added)} added, "
               f"{len(d.removed)} removed, {d.unchanged} unchanged")
     for c in d.changes:
         head = {"changed": ("changed", "yellow"), "added": ("added", "green"), "removed": ("removed", "red")}[c.kind]
-        out.print(Text.assemble((f"{head[0]:8}", head[1]), " ", (c.citation, "bold")))
-        if c.kind == "changed":
+        moved = ""
+        if c.from_old is not None:
+            moved = f"  (text of {d.old_id} art. {c.from_old}{'' if c.from_old_identical else ', edited'}: renumbered)"
+        out.print(Text.assemble((f"{head[0]:8}", head[1]), " ", (c.citation, "bold"), (moved, "cyan")))
+        if c.kind == "changed" and not c.from_old_identical:
             line = Text("  ")
             for op, seg in c.segments:
                 if op == "equal":
