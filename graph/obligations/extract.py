@@ -234,10 +234,12 @@ class Extractor:
                 between = between.replace(f, "")
             return between.strip() == ""
 
+        preps = set(self.preps)
+
         def in_prep_phrase(e) -> bool:
-            chunk_start = max(text.rfind(p, pre_start, e.start_char) for p in "，,；;：")
-            before = text[max(chunk_start + 1, pre_start):e.start_char]
-            return any(p in before for p in self.preps)
+            """The entity follows a preposition token (按照/向/对/会同…) in its chunk: not the subject."""
+            chunk_start = max(max(text.rfind(p, pre_start, e.start_char) for p in "，,；;："), pre_start - 1)
+            return any(t.text in preps for t in doc[:e.start] if t.idx > chunk_start)
 
         ents = [e for e in ents if not in_prep_phrase(e)]
         cands = [e for e in ents if chunk_initial(e) or adjacent_to_cue(e)]
@@ -280,16 +282,26 @@ class Extractor:
         return None
 
     def _condition(self, clause: Clause, subj_end: int | None) -> str | None:
+        """Trigger or condition before the modal cue: the comma-chunks that read as conditions (…的, 在…前, 发生…时,
+        达到…数量的), with the subject itself left out."""
         doc, cue = clause.doc, clause.cue
-        pre = doc.text[clause.start:cue.start_char]
-        chunks = [c.strip() for c in re.split(r"[，,]", pre) if c.strip()]
-        conds = [c for c in chunks[:-1] if self._is_condition(c)]
-        last = chunks[-1] if chunks else ""
-        if subj_end is not None and last.endswith("的") and len(last) > 2:
-            rel = doc.text[subj_end:cue.start_char].strip("，, ")
-            if rel:
-                conds.append(rel)
-        return "，".join(conds) or None
+        start = clause.start
+        pre = doc.text[start:cue.start_char]
+        if subj_end is not None and start <= subj_end <= cue.start_char:
+            before = doc.text[start:subj_end]
+            cut = max(before.rfind("，"), before.rfind(","))
+            # drop the subject (and what precedes it in its chunk): 个人信息处理者向境外提供…的 -> 向境外提供…的
+            pre = doc.text[start:start + cut + 1] + doc.text[subj_end:cue.start_char]
+        raw = [c.strip() for c in re.split(r"[，,]", pre)]
+        chunks = [c for c in raw if c]
+        if raw and not raw[-1]:
+            chunks.append("")  # the cue opens its own chunk (…的，应当…): every earlier chunk may be a condition
+        elif chunks and chunks[-1].endswith("的") and len(chunks[-1]) > 2:
+            chunks.append("")  # 个人信息处理者处理敏感个人信息的应当… (rare, no comma)
+        # a condition may span several comma-chunks (…产品，其设计…发生实质性变化，有可能影响…的，): everything up to
+        # the last chunk that reads as a condition
+        last_cond = max((i for i, c in enumerate(chunks[:-1]) if self._is_condition(c)), default=-1)
+        return "，".join(chunks[: last_cond + 1]) if last_cond >= 0 else None
 
     def _action_object(self, clause: Clause) -> tuple[str, str]:
         doc, cue = clause.doc, clause.cue
