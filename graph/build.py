@@ -7,6 +7,7 @@ again, and a code change (parser, cross-references, obligation extractor, embedd
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -44,8 +45,10 @@ class BuildReport:
         }
 
 
+@functools.lru_cache(maxsize=None)
 def build_key(embed: bool, extract: bool) -> str:
-    """Fingerprint of the code and settings that shape what is loaded: a change means every document reloads."""
+    """Fingerprint of the code and settings that shape what is loaded: a change means every document reloads.
+    Computed once per process: the code that runs is the code that was imported."""
     h = hashlib.sha256()
     try:
         from ingest.pipeline import code_hash
