@@ -251,7 +251,9 @@ def _check_numbering(articles: list[_Article], file_name: str) -> None:
                               "remove the duplicate or fix its number, then ingest again", line=art.line_no)
         if prev is not None and art.number != prev.number + 1:
             if art.number > prev.number + 1:
-                problem = f"articles {prev.number + 1}–{art.number - 1} are missing between {prev.label} and {art.label}"
+                gap = (f"article {prev.number + 1} is" if art.number == prev.number + 2
+                       else f"articles {prev.number + 1}–{art.number - 1} are")
+                problem = f"{gap} missing between {prev.label} and {art.label}"
             else:
                 problem = f"article {art.label} follows {prev.label} out of order"
             raise IngestError(file_name, problem, "restore the missing text or fix the numbering, then ingest again",
