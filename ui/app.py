@@ -506,7 +506,7 @@ def neighbourhood_dot(p: dict, nb: dict) -> str:
             lab = _dot_label(export.label("actor", a).split(" (")[0], 12)
             lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=ellipse, fillcolor="#FFFFFF"];')
             lines.append(f'{ob_node} -> n{n} [label="约束 binds"];')
-        for s in export._ids(ob.get("stages"))[:2]:
+        for s in export._ids(ob.get("stages") or ob.get("stage_ids"))[:2]:
             n += 1
             lab = _dot_label(export.label("stage", s).split(" (")[0], 12)
             lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=cds, fillcolor="#FFFFFF"];')

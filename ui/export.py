@@ -209,7 +209,7 @@ def rows_from_obligations(obligations: Iterable[dict]) -> list[ChecklistRow]:
             continue
         seen.add(oid)
         actor_ids = _ids(ob.get("actors"))
-        stage_ids = _ids(ob.get("stages"))
+        stage_ids = _ids(ob.get("stages") or ob.get("stage_ids"))
         version = ob.get("version") or ""
         rows.append(
             ChecklistRow(
