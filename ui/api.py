@@ -172,6 +172,15 @@ class Backend:
             store.run("RETURN 1 AS ok")
         return {"documents": len(q.documents())}
 
+    def warm_up(self) -> None:
+        """Connect and build the retrieval index now, so the first question does not wait for it."""
+        try:
+            retriever = self.retriever
+            if retriever is not None and hasattr(retriever, "warm_up"):
+                retriever.warm_up()
+        except Exception as exc:  # noqa: BLE001 - a cold start is slower, not broken; requests report outages
+            log.warning("warm-up failed (%s: %s); the first request will try again", type(exc).__name__, exc)
+
     def close(self) -> None:
         store, self._store, self._svc = self._store, None, None
         if store is not None and hasattr(store, "close"):
@@ -404,7 +413,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
-               settings: ApiSettings | None = None) -> FastAPI:
+               settings: ApiSettings | None = None, warm_up: bool = False) -> FastAPI:
     settings = settings or ApiSettings()
     backend = backend or Backend()
     keys = keys or KeyStore()
@@ -413,6 +422,8 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if warm_up:
+            threading.Thread(target=backend.warm_up, name="yigui-warm-up", daemon=True).start()
         yield
         backend.close()
 
@@ -625,4 +636,4 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn ui.api:app_from_env --factory` (what `yigui serve` runs)."""
-    return create_app()
+    return create_app(warm_up=True)

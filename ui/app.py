@@ -70,7 +70,11 @@ CSS = """
 
 @st.cache_resource(show_spinner="连接知识图谱 Connecting to the knowledge graph…")
 def _shared_backend() -> Backend:
-    return Backend()
+    import threading
+
+    b = Backend()
+    threading.Thread(target=b.warm_up, name="yigui-warm-up", daemon=True).start()
+    return b
 
 
 def backend() -> Backend:
