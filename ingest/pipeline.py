@@ -23,6 +23,8 @@ from .parse import parse_text
 from .readers import SUPPORTED_SUFFIXES, RawText, read_file
 from .versions import assign_versions, instrument_id, translation_links
 
+# documents in formats we cannot read: reported as failures (with how to convert), never skipped silently
+DOCUMENT_LIKE = {".doc", ".wps", ".rtf", ".odt", ".pages"}
 SKIP_NAMES = re.compile(r"^(README|MANIFEST|LICENSE|CHANGELOG|NOTICE)\b", re.I)
 
 
@@ -134,10 +136,16 @@ def collect_files(paths: list[Path] | None) -> tuple[list[Path], list[str]]:
     skipped: list[str] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
+            try:
+                found = sorted(p.rglob("*"))
+            except OSError as err:
+                raise IngestError(p.name, f"cannot read the folder ({err.strerror or err})",
+                                  "check its permissions, or pass the readable files one by one") from None
+            for f in found:
                 if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue
-                if f.suffix.lower() not in SUPPORTED_SUFFIXES or SKIP_NAMES.match(f.name):
+                if SKIP_NAMES.match(f.name) or (f.suffix.lower() not in SUPPORTED_SUFFIXES
+                                                 and f.suffix.lower() not in DOCUMENT_LIKE):
                     skipped.append(f.name)
                     continue
                 files.append(f)

@@ -313,8 +313,10 @@ def read_file(path: Path | str) -> RawText:
     file = path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(file, f"unsupported file type '{suffix or '(none)'}'",
-                          "give Markdown/text (.md, .txt), .docx, .pdf or .html files")
+        hint = "give Markdown/text (.md, .txt), .docx, .pdf or .html files"
+        if suffix in (".doc", ".wps", ".rtf", ".odt"):
+            hint = f"convert it to .docx first (e.g. `soffice --headless --convert-to docx {file}`)"
+        raise IngestError(file, f"unsupported file type '{suffix or '(none)'}'", hint)
     try:
         data_size = path.stat().st_size
     except OSError as err:

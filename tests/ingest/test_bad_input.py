@@ -186,3 +186,10 @@ def test_windows_file_with_bom_and_crlf(tmp_path):
     assert pd.document.id == "bom-rule" and pd.document.version == "2024-01-01"
     assert pd.get("bom-rule/art2/p1/i2").text == "（二）开展风险评估。"
     assert pd.get("bom-rule/art2/p1/i2").citation == "《示范数据管理规定》第二条第（二）项"
+
+
+def test_old_word_file_gets_a_conversion_hint(tmp_path):
+    errors, ids = _batch(tmp_path, "规定.doc", b"\xd0\xcf\x11\xe0 old word")
+    e = _one_error(errors, "规定.doc")
+    assert "unsupported file type '.doc'" in e.problem and "--convert-to docx" in e.hint
+    assert ids == ["good-rule"]
