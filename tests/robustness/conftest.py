@@ -1,0 +1,96 @@
+"""Fixtures for the robustness tests: the real API on a loopback port over the real loaded store, and a recorder of
+every Cypher statement sent through the neo4j driver (to prove user text reaches the store only as parameters)."""
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+import neo4j
+import pytest
+import uvicorn
+
+from ui.api import ApiSettings, Backend, create_app
+from ui.apikeys import KeyStore
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(app):
+    """`app` under a real uvicorn in a thread on a free 127.0.0.1 port; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not t.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        t.join(timeout=15)
+
+
+def new_connection(store):
+    """A second connection to the server behind `store`; the API owns and closes it."""
+    from graph.store import GraphStore
+
+    info = store.server
+    if info is None:  # Neo4j from NEO4J_URI
+        return GraphStore.connect()
+    driver = neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password), connection_timeout=5)
+    return GraphStore(driver, backend=store.backend, database=store.database, server=info)
+
+
+@pytest.fixture(scope="session")
+def robust_keys(tmp_path_factory) -> tuple[KeyStore, str]:
+    ks = KeyStore(tmp_path_factory.mktemp("robust-keys") / "apikeys.json")
+    return ks, ks.create("robustness")[1]
+
+
+@pytest.fixture(scope="session")
+def robust_api(loaded_store, robust_keys):
+    """(base_url, key) of the API over the loaded store; limits as shipped except a lifted rate limit."""
+    keys, key = robust_keys
+    backend = Backend(connect=lambda: new_connection(loaded_store))
+    app = create_app(backend=backend, keys=keys, settings=ApiSettings(rate_limit=1_000_000))
+    with serve(app) as url:
+        yield url, key
+
+
+class QueryRecorder:
+    """Every query text given to Session.run / Transaction.run while active (parameters kept apart)."""
+
+    def __init__(self):
+        self.queries: list[str] = []
+        self.params: list[dict] = []
+        self._lock = threading.Lock()
+
+    def wrap(self, original):
+        recorder = self
+
+        def run(self_, query, parameters=None, **kwargs):
+            text = query.text if hasattr(query, "text") else str(query)
+            with recorder._lock:
+                recorder.queries.append(text)
+                recorder.params.append(dict(parameters or {}, **kwargs))
+            return original(self_, query, parameters, **kwargs)
+
+        return run
+
+
+@pytest.fixture()
+def query_recorder(monkeypatch) -> QueryRecorder:
+    rec = QueryRecorder()
+    for cls in (neo4j.Session, neo4j.Transaction, neo4j.ManagedTransaction):
+        monkeypatch.setattr(cls, "run", rec.wrap(cls.run))
+    return rec
