@@ -18,6 +18,10 @@ class SearchResult(BaseModel):
     current: bool = True  # False: a superseded version, shown only when asked about or to flag a change
     text_en: str | None = None  # official English text where one exists
     citation_en: str | None = None
+    short_title: str | None = None  # citation title, e.g. 个人信息保护法
+    article_id: str | None = None  # the article (or guideline section) the pinpoint belongs to
+    article_citation: str | None = None
+    article_text: str | None = None  # whole article, verbatim
 
 
 class SearchResponse(BaseModel):

@@ -1,8 +1,147 @@
-"""CLI commands for the qa area."""
+"""CLI commands for the qa area: `yigui search`, `yigui ask`, `yigui eval`."""
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _questions(question: str | None, queries: Path | None) -> list[str]:
+    """The question argument, or one question per line of --queries (a JSON line with "q"/"question" also works)."""
+    if queries is None:
+        if not question:
+            err.print("[red]give a question, or --queries FILE with one question per line[/red]")
+            raise typer.Exit(2)
+        return [question]
+    if not queries.exists():
+        err.print(f"[red]--queries {queries}: no such file[/red] — give a text file with one question per line")
+        raise typer.Exit(2)
+    qs = []
+    for n, line in enumerate(queries.read_text(encoding="utf-8").splitlines(), 1):
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith("{"):
+            try:
+                o = json.loads(s)
+                s = o.get("q") or o.get("question") or ""
+            except ValueError:
+                pass
+            if not s:
+                err.print(f"[red]{queries}:{n}: JSON line without a \"q\" or \"question\" field[/red]")
+                raise typer.Exit(2)
+        qs.append(s)
+    return qs
+
+
+def _emit(obj) -> None:
+    sys.stdout.write(obj.model_dump_json() + "\n")
+    sys.stdout.flush()
+
+
+def search(
+    question: str = typer.Argument(None, help="the question (Chinese or English)"),
+    k: int = typer.Option(10, "-k", "--top", min=1, max=100, help="number of clauses to return"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per question"),
+    queries: Path = typer.Option(None, "--queries", help="file with one question per line (answered in order)"),
+) -> None:
+    """Hybrid search over the clauses: article-level results with paragraph pinpoints, current versions first."""
+    from qa import service
+
+    for q in _questions(question, queries):
+        res = service.search(q, k=k)
+        if as_json:
+            _emit(res)
+            continue
+        t = Table(title=f"{q}  ({res.took_ms:.0f} ms)", show_lines=True)
+        t.add_column("#", justify="right")
+        t.add_column("citation")
+        t.add_column("text")
+        t.add_column("score", justify="right")
+        for i, r in enumerate(res.results, 1):
+            flag = "" if r.current else " [yellow](superseded)[/yellow]"
+            text = r.text if len(r.text) < 300 else r.text[:300] + "…"
+            if r.text_en:
+                text += f"\n[dim]{r.citation_en}: {r.text_en[:300]}[/dim]"
+            t.add_row(str(i), r.citation + flag, text, f"{r.score:.4f}")
+        out.print(t)
+
+
+def ask(
+    question: str = typer.Argument(None, help="the question (Chinese or English)"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per question"),
+    queries: Path = typer.Option(None, "--queries", help="file with one question per line (answered in order)"),
+    llm: bool = typer.Option(None, "--llm/--no-llm", help="use the LLM configured by YIGUI_LLM_* (default: if configured)"),
+) -> None:
+    """Answer a compliance question from the clauses, every sentence cited; abstains when nothing fits."""
+    from qa import service
+
+    for q in _questions(question, queries):
+        res = service.ask(q, use_llm=llm)
+        if as_json:
+            _emit(res)
+            continue
+        out.rule(q)
+        out.print(("[bold yellow]Abstained.[/bold yellow] " if res.abstained else "") + res.answer)
+        for c in res.citations:
+            out.print(f"\n[bold]{c.citation}[/bold]  [dim]{c.doc_title} {c.version or ''}[/dim]\n{c.quote}")
+            if c.text_en:
+                out.print(f"[dim]{c.text_en}[/dim]")
+        if res.possibly_related:
+            out.print("\n[bold]Possibly related[/bold]")
+            for r in res.possibly_related:
+                out.print(f"- {r.citation}: {r.text[:120]}")
+        for n in res.notes:
+            out.print(f"[yellow]note[/yellow] {n}")
+        out.print(f"[dim]{res.mode} · {res.took_ms:.0f} ms[/dim]")
+
+
+def eval_cmd(
+    file: Path = typer.Argument(..., help="questions in the format of dev.jsonl (id, lang, q, gold)"),
+    as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
+    show_misses: bool = typer.Option(False, "--misses", help="list questions whose gold clause is not in the top 5"),
+) -> None:
+    """Retrieval quality (hit@1/3/5/10, recall@10, MRR per language and overall) and search latency p50/p95."""
+    from qa.eval import evaluate, load_questions
+    from qa.service import get_retriever
+
+    if not file.exists():
+        err.print(f"[red]{file}: no such file[/red] — give a JSONL file like ../shared/eval/dev.jsonl")
+        raise typer.Exit(2)
+    try:
+        qs = load_questions(file)
+    except ValueError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2)
+    res = evaluate(get_retriever(), qs)
+    if as_json:
+        sys.stdout.write(json.dumps({k: v for k, v in res.items() if k != "rows"}, ensure_ascii=False) + "\n")
+        return
+    t = Table(title=f"{file.name}: retrieval")
+    cols = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@10", "mrr", "n"]
+    t.add_column("set")
+    for c in cols:
+        t.add_column(c, justify="right")
+    for key in [k for k in res if k not in ("latency_ms", "misses", "rows")]:
+        m = res[key]
+        if m:
+            t.add_row(key, *[f"{m[c]:.3f}" if c != "n" else str(m[c]) for c in cols])
+    out.print(t)
+    lat = res["latency_ms"]
+    out.print(f"search latency after warm-up: p50 {lat['p50']:.1f} ms · p95 {lat['p95']:.1f} ms (n={lat['n']})")
+    if show_misses:
+        for m in res["misses"]:
+            out.print(f"[yellow]miss[/yellow] {m['id']} first gold rank {m['first']}: top {m['top']}")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("search")(search)
+    app.command("ask")(ask)
+    app.command("eval")(eval_cmd)

@@ -1,0 +1,349 @@
+"""Hybrid retrieval over provisions: lexical (jieba + BM25) + dense (multilingual e5) + graph signals, fused.
+
+Results are article-level (guideline sections where a document has no articles) with a paragraph pinpoint. English
+questions search the Chinese clauses directly (multilingual embeddings), through glossary translation of legal terms
+(lexical), and through the official English translations (PIPL, Network Data Regulations) mapped back to the Chinese
+article they translate. Current versions only, unless the question asks about an older one (a year, 旧版, 2021年版 …).
+
+Why an in-process index: the corpus is a few thousand clauses; BM25 and a numpy matrix answer in a few ms, while the
+store's full-text (CJK bigram) and vector indexes add a network round trip each. Everything is rebuilt from the
+provider (the store in production), so there is still one source of truth.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ingest.model import Document, Provision
+
+from .provider import Provider, default_provider
+from .schemas import SearchResult
+from .text import QueryAnalysis, analyse, tokens_zh, tokens_en
+
+log = logging.getLogger(__name__)
+
+INDEX_VERSION = "r3"
+MIN_SECTION_CHARS = 20
+
+# fusion weights (reciprocal-rank fusion, k=RRF_K); fitted on corpus/eval/questions.jsonl, checked on dev.jsonl
+WEIGHTS = {
+    "bm25": 1.0,  # jieba BM25 over Chinese article text (English: glossary-translated terms)
+    "dense": 1.0,  # e5 cosine, whole article
+    "dense_para": 0.7,  # e5 cosine, best paragraph of the article
+    "bm25_en": 0.6,  # BM25 over the official English translation (English questions)
+    "dense_en": 0.6,  # e5 cosine against the official English translation (English questions)
+}
+RRF_K = 20
+TITLE_BOOST = 0.03  # question names the instrument (short title or registry alias)
+PENALTY_BOOST = 0.012  # question asks about penalties and the clause is one
+ACTOR_BOOST = 0.004  # the clause names an actor the question names
+
+
+@dataclass
+class Unit:
+    """One retrievable clause: an article, or a guideline section/preamble."""
+
+    prov: Provision
+    doc: Document
+    paragraphs: list[Provision] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    unit: Unit
+    score: float
+    signals: dict
+    pinpoint: Provision
+    text_en: str | None = None
+    citation_en: str | None = None
+
+
+def _is_unit(p: Provision) -> bool:
+    if p.kind == "article":
+        return True
+    if p.kind in ("section", "preamble"):
+        return len(p.text.strip()) >= MIN_SECTION_CHARS
+    return False
+
+
+def unit_lexical_text(u: Unit) -> str:
+    """What BM25 sees: title, headings above the clause, its own heading and text."""
+    return " ".join([u.doc.short_title, *u.prov.path, u.prov.heading or "", u.prov.text])
+
+
+class Retriever:
+    """`Retriever().search(q, k)`; build once per process (warm-up), reuse for every query."""
+
+    def __init__(self, provider: Provider | None = None, embedder=None, cache: bool = True):
+        self.provider = provider or default_provider()
+        self._embedder = embedder
+        self.use_cache = cache
+        self._built = False
+
+    # ------------------------------------------------------------------------------------------------ build
+    @cached_property
+    def embedder(self):
+        from graph.embed import get_embedder
+
+        return self._embedder or get_embedder()
+
+    def warm_up(self) -> "Retriever":
+        if not self._built:
+            self._build()
+        return self
+
+    def _cache_path(self, fp: str):
+        from graph.embed import cache_dir
+
+        return cache_dir() / f"qa-index-{INDEX_VERSION}-{fp}-{self.embedder.name.replace('/', '_')[-40:]}.pkl"
+
+    def _build(self) -> None:
+        t0 = time.perf_counter()
+        docs = self.provider.documents()
+        provs = self.provider.provisions()
+        self.docs: dict[str, Document] = {d.id: d for d in docs}
+        self.by_id: dict[str, Provision] = {p.id: p for p in provs}
+        children: dict[str, list[Provision]] = {}
+        for p in provs:
+            if p.kind == "paragraph" and p.parent_id:
+                children.setdefault(p.parent_id, []).append(p)
+        units = [Unit(p, self.docs[p.doc_id], sorted(children.get(p.id, []), key=lambda c: c.order))
+                 for p in provs if _is_unit(p) and p.doc_id in self.docs]
+        self.zh_units = [u for u in units if u.doc.lang == "zh"]
+        self.en_units = [u for u in units if u.doc.lang == "en"]
+        self.zh_index = {u.prov.id: i for i, u in enumerate(self.zh_units)}
+        # English translation unit -> Chinese unit (same id suffix, TRANSLATION_OF)
+        self.en_to_zh = np.full(len(self.en_units), -1, dtype=np.int64)
+        self.zh_to_en: dict[int, int] = {}
+        for j, u in enumerate(self.en_units):
+            zh_doc = u.doc.translation_of or u.doc.id.removesuffix(".en")
+            zid = zh_doc + u.prov.id[len(u.doc.id):]
+            if zid in self.zh_index:
+                self.en_to_zh[j] = self.zh_index[zid]
+                self.zh_to_en[self.zh_index[zid]] = j
+        fp = self.provider.fingerprint()
+        cached = None
+        path = self._cache_path(fp) if self.use_cache else None
+        if path and path.exists():
+            try:
+                with open(path, "rb") as fh:
+                    cached = pickle.load(fh)
+            except Exception:  # a corrupt cache is rebuilt, never fatal
+                cached = None
+        if cached is None:
+            cached = self._compute(fp)
+            if path:
+                tmp = path.with_suffix(".tmp")
+                with open(tmp, "wb") as fh:
+                    pickle.dump(cached, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+        self._load(cached)
+        self._build_meta()
+        self._built = True
+        log.info("qa index ready in %.1f s (%d zh units, %d en units)", time.perf_counter() - t0,
+                 len(self.zh_units), len(self.en_units))
+
+    def _compute(self, fp: str) -> dict:
+        from graph.embed import embed_texts
+
+        zh_tok = [tokens_zh(unit_lexical_text(u)) for u in self.zh_units]
+        en_tok = [tokens_en(unit_lexical_text(u)) for u in self.en_units]
+        para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) for c in u.paragraphs]
+        texts = [u.prov.text for u in self.zh_units]
+        show = os.environ.get("YIGUI_PROGRESS", "1") != "0"
+        E = embed_texts(texts, "passage", self.embedder, progress=show, desc="embedding clauses")
+        P = embed_texts([self.by_id[pid].text for _, pid in para_ids], "passage", self.embedder, progress=show,
+                        desc="embedding paragraphs")
+        EN = embed_texts([u.prov.text for u in self.en_units], "passage", self.embedder, progress=show,
+                         desc="embedding English clauses")
+        return {"fp": fp, "zh_tok": zh_tok, "en_tok": en_tok, "E": E, "P": P, "EN": EN,
+                "para_owner": np.array([i for i, _ in para_ids], dtype=np.int64),
+                "para_ids": [pid for _, pid in para_ids]}
+
+    def _load(self, c: dict) -> None:
+        import bm25s
+
+        self.E, self.P, self.EN = c["E"], c["P"], c["EN"]
+        self.para_owner, self.para_ids = c["para_owner"], c["para_ids"]
+        self.para_pos = {pid: k for k, pid in enumerate(self.para_ids)}
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(c["zh_tok"], show_progress=False)
+        self.bm25_en = None
+        if self.en_units:
+            self.bm25_en = bm25s.BM25()
+            self.bm25_en.index(c["en_tok"], show_progress=False)
+        self._qcache: dict[str, np.ndarray] = {}
+        self._term_masks: dict[str, np.ndarray] = {}
+        self._para_tok: dict[str, set[str]] = {}
+
+    def _build_meta(self) -> None:
+        n = len(self.zh_units)
+        self.current = np.array([bool(u.doc.current) for u in self.zh_units])
+        self.is_penalty = np.array([_is_penalty(u) for u in self.zh_units])
+        self.unit_instr = [u.doc.instrument for u in self.zh_units]
+        self.unit_doc = [u.doc.id for u in self.zh_units]
+        self.n = n
+
+    # ------------------------------------------------------------------------------------------------ search
+    def analyse(self, question: str) -> QueryAnalysis:
+        self.warm_up()
+        return analyse(question, self.docs)
+
+    def search(self, question: str, k: int = 10, qa: QueryAnalysis | None = None) -> list[Hit]:
+        self.warm_up()
+        qa = qa or self.analyse(question)
+        qv = self._qvec(qa)
+        signals = self._signals(qa, qv)
+        fused = np.zeros(self.n, dtype=np.float64)
+        mask = self._mask(qa)
+        for name, s in signals.items():
+            w = WEIGHTS.get(name, 0.0)
+            if w == 0 or s is None:
+                continue
+            r = _ranks(np.where(mask, s, -np.inf))
+            fused += w / (RRF_K + r)
+        fused += self._boosts(qa)
+        fused[~mask] = -np.inf
+        top = np.argsort(-fused)[:k]
+        hits = []
+        for i in top:
+            if not np.isfinite(fused[i]):
+                break
+            u = self.zh_units[i]
+            sig = {name: float(s[i]) for name, s in signals.items() if s is not None}
+            hits.append(Hit(u, float(fused[i]), sig, self._pinpoint(i, qa, qv), *self._english(i)))
+        return hits
+
+    def _mask(self, qa: QueryAnalysis) -> np.ndarray:
+        m = self.current.copy()
+        if qa.version_hints:
+            for i, u in enumerate(self.zh_units):
+                if not m[i] and (u.doc.version_year in qa.version_hints or "old" in qa.version_hints):
+                    m[i] = True
+        return m
+
+    def _signals(self, qa: QueryAnalysis, qv: np.ndarray) -> dict[str, np.ndarray | None]:
+        out: dict[str, np.ndarray | None] = {}
+        toks = qa.zh_tokens
+        out["bm25"] = self.bm25.get_scores(toks) if toks else np.zeros(self.n)
+        out["dense"] = self.E @ qv
+        dp = np.full(self.n, -1.0)
+        if len(self.P):
+            ps = self.P @ qv
+            np.maximum.at(dp, self.para_owner, ps)
+        out["dense_para"] = np.where(dp > -1.0, dp, out["dense"])
+        out["bm25_en"] = out["dense_en"] = None
+        if qa.lang == "en" and self.en_units:
+            be = self.bm25_en.get_scores(qa.en_tokens) if qa.en_tokens else np.zeros(len(self.en_units))
+            de = self.EN @ qv
+            out["bm25_en"] = self._map_en(be, 0.0)
+            out["dense_en"] = self._map_en(de, -1.0)
+        return out
+
+    def _map_en(self, s: np.ndarray, floor: float) -> np.ndarray:
+        full = np.full(self.n, floor, dtype=np.float64)
+        ok = self.en_to_zh >= 0
+        full[self.en_to_zh[ok]] = s[ok]
+        return full
+
+    def _qvec(self, qa: QueryAnalysis) -> np.ndarray:
+        """Query vector, memoised per process (a query costs ~15 ms to embed, a lookup nothing)."""
+        v = self._qcache.get(qa.text)
+        if v is None:
+            v = self.embedder.query([qa.text])[0]
+            if len(self._qcache) > 4096:
+                self._qcache.clear()
+            self._qcache[qa.text] = v
+        return v
+
+    def _boosts(self, qa: QueryAnalysis) -> np.ndarray:
+        b = np.zeros(self.n)
+        if qa.instruments:
+            hit = np.array([ins in qa.instruments for ins in self.unit_instr])
+            b += TITLE_BOOST * hit
+        if qa.asks_penalty:
+            b += PENALTY_BOOST * self.is_penalty
+        if qa.actor_terms:
+            hit = np.zeros(self.n, dtype=bool)
+            for a in qa.actor_terms:
+                m = self._term_masks.get(a)
+                if m is None:
+                    m = self._term_masks[a] = np.array([a in u.prov.text for u in self.zh_units])
+                hit |= m
+            b += ACTOR_BOOST * hit
+        return b
+
+    def _pinpoint(self, i: int, qa: QueryAnalysis, qv: np.ndarray) -> Provision:
+        u = self.zh_units[i]
+        if len(u.paragraphs) < 2:
+            return u.prov
+        best, best_s = u.prov, -1e9
+        qset = set(qa.zh_tokens)
+        for c in u.paragraphs:
+            k = self.para_pos.get(c.id)
+            dense = float(self.P[k] @ qv) if k is not None else 0.0
+            toks = self._para_tok.get(c.id)
+            if toks is None:
+                toks = self._para_tok[c.id] = set(tokens_zh(c.text))
+            lex = len(qset & toks) / (1 + len(qset))
+            s = dense + 0.5 * lex
+            if s > best_s:
+                best, best_s = c, s
+        return best
+
+    def _english(self, i: int) -> tuple[str | None, str | None]:
+        j = self.zh_to_en.get(i)
+        if j is None:
+            return None, None
+        u = self.en_units[j]
+        return u.prov.text, u.prov.citation
+
+    # ------------------------------------------------------------------------------------------------ helpers
+    def english_of(self, provision_id: str) -> tuple[str | None, str | None]:
+        """Official English text and citation of a Chinese provision (article or paragraph), where one exists."""
+        self.warm_up()
+        p = self.by_id.get(provision_id)
+        if p is None:
+            return None, None
+        d = self.docs.get(p.doc_id)
+        for ed in self.docs.values():
+            if ed.lang == "en" and (ed.translation_of == p.doc_id or ed.id == f"{p.doc_id}.en"):
+                ep = self.by_id.get(ed.id + provision_id[len(d.id):])
+                if ep is not None:
+                    return ep.text, ep.citation
+        return None, None
+
+    def to_result(self, h: Hit) -> SearchResult:
+        p, d = h.pinpoint, h.unit.doc
+        en_text, en_cit = (self.english_of(p.id) if p.id != h.unit.prov.id else (h.text_en, h.citation_en))
+        return SearchResult(
+            provision_id=p.id, doc_id=d.id, doc_title=d.title, version=d.version or d.effective or "",
+            article=h.unit.prov.article, paragraph=p.paragraph if p is not h.unit.prov else None,
+            citation=p.citation, score=round(h.score, 6), text=p.text, current=bool(d.current),
+            text_en=en_text, citation_en=en_cit,
+            article_id=h.unit.prov.id, article_citation=h.unit.prov.citation, article_text=h.unit.prov.text,
+            short_title=d.short_title,
+        )
+
+
+def _is_penalty(u: Unit) -> bool:
+    path = " ".join(u.prov.path)
+    if "法律责任" in path or "罚则" in path:
+        return True
+    return bool(re.search(r"罚款|没收违法所得|吊销|责令停产停业|依法追究刑事责任", u.prov.text))
+
+
+def _ranks(s: np.ndarray) -> np.ndarray:
+    """1-based ranks (best = 1); -inf entries get a rank past the end."""
+    order = np.argsort(-s, kind="stable")
+    r = np.empty(len(s), dtype=np.float64)
+    r[order] = np.arange(1, len(s) + 1)
+    r[~np.isfinite(s)] = len(s) * 10
+    return r
