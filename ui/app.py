@@ -413,7 +413,8 @@ def _render_links(pid: str, nb: dict) -> None:
         for ob in obligations[:10]:
             zh, en = export.MODALITY_LABELS.get(ob.get("modality", ""), ("", ""))
             actors = "、".join(export.label("actor", a) for a in export._ids(ob.get("actors")))
-            st.markdown(f"- **{zh} {en}** · {_esc(actors)}：{_esc(_g(ob, 'requirement_zh', 'action', default=''))}")
+            who = f" · {_esc(actors)}" if actors else ""
+            st.markdown(f"- **{zh} {en}**{who}：{_esc(_g(ob, 'requirement_zh', 'action', default=''))}")
     if not shown:
         st.caption("本条无已知引用、罚则或义务。No known cross-references, penalties or obligations for this clause.")
 

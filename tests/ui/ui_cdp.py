@@ -3,6 +3,7 @@ over its DevTools websocket with the `websockets` client Streamlit/uvicorn alrea
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import subprocess
@@ -35,7 +36,9 @@ class Chromium:
         port = int(port_file.read_text().split()[0])
         targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
         page = next(t for t in targets if t.get("type") == "page")
-        self.ws = connect(page["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024, open_timeout=20)
+        self._stack = contextlib.ExitStack()
+        self.ws = self._stack.enter_context(
+            connect(page["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024, open_timeout=20))
         self._ids = itertools.count(1)
         self.send("Page.enable")
         self.send("Runtime.enable")
@@ -93,8 +96,8 @@ class Chromium:
 
     def close(self) -> None:
         try:
-            if getattr(self, "ws", None) is not None:
-                self.ws.close()
+            if getattr(self, "_stack", None) is not None:
+                self._stack.close()
         finally:
             if self.proc.poll() is None:
                 self.proc.terminate()
