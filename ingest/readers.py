@@ -131,6 +131,94 @@ def _no_dir(err: Exception, path: Path) -> str:
     return str(err).replace(str(path.parent) + os.sep, "").replace(str(path.resolve().parent) + os.sep, "")
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CN_FORMATS = {"chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "ideographTraditional",
+               "taiwaneseCounting", "taiwaneseCountingThousand", "ideographDigital", "japaneseCounting"}
+
+
+class _WordNumbering:
+    """Word's automatic list numbering: python-docx gives a paragraph's text without its number, so a law typed
+    with auto-numbered （一）（二） or 第一条 would lose its structure. Rebuild the labels from numbering.xml."""
+
+    def __init__(self, document):
+        try:
+            root = document.part.numbering_part.element
+        except (NotImplementedError, KeyError, AttributeError):
+            root = None
+        self.abstract: dict[str, object] = {}
+        self.num: dict[str, str] = {}
+        if root is not None:
+            self.abstract = {a.get(_W + "abstractNumId"): a for a in root.iter(_W + "abstractNum")}
+            for n in root.iter(_W + "num"):
+                ref = n.find(_W + "abstractNumId")
+                if ref is not None:
+                    self.num[n.get(_W + "numId")] = ref.get(_W + "val")
+        self.counters: dict[str, list[int]] = {}
+
+    @staticmethod
+    def _num_pr(para):
+        candidates = [para._p.pPr]
+        style = para.style
+        while style is not None:
+            candidates.append(style.element.pPr)
+            style = style.base_style
+        for ppr in candidates:
+            if ppr is not None and ppr.numPr is not None:
+                num_id = ppr.numPr.numId.val if ppr.numPr.numId is not None else None
+                ilvl = ppr.numPr.ilvl.val if ppr.numPr.ilvl is not None else 0
+                return (str(num_id) if num_id is not None else None), int(ilvl)
+        return None, 0
+
+    def _level(self, abstract, ilvl: int):
+        for lvl in abstract.iter(_W + "lvl"):
+            if lvl.get(_W + "ilvl") == str(ilvl):
+                return lvl
+        return None
+
+    @staticmethod
+    def _val(lvl, tag: str, default: str | None = None) -> str | None:
+        el = lvl.find(_W + tag) if lvl is not None else None
+        return el.get(_W + "val") if el is not None else default
+
+    @staticmethod
+    def _format(n: int, fmt: str | None) -> str:
+        if fmt in _CN_FORMATS:
+            from ingest.citation import int_to_cn
+
+            return int_to_cn(n)
+        if fmt == "decimalFullWidth":
+            return "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+        if fmt in ("lowerLetter", "upperLetter"):
+            c = chr(ord("a") + (n - 1) % 26)
+            return c.upper() if fmt == "upperLetter" else c
+        return str(n)
+
+    def label(self, para) -> str | None:
+        """The number Word would print before this paragraph (（三） / 2. / 第五条), or None."""
+        num_id, ilvl = self._num_pr(para)
+        if not num_id or num_id == "0" or num_id not in self.num:
+            return None
+        abstract = self.abstract.get(self.num[num_id])
+        lvl = self._level(abstract, ilvl) if abstract is not None else None
+        fmt = self._val(lvl, "numFmt", "decimal")
+        if lvl is None or fmt in ("bullet", "none"):
+            return None
+        counts = self.counters.setdefault(num_id, [0] * 9)
+        if counts[ilvl] == 0:
+            counts[ilvl] = int(self._val(lvl, "start", "1") or 1) - 1
+        counts[ilvl] += 1
+        for deeper in range(ilvl + 1, 9):
+            counts[deeper] = 0
+        text = self._val(lvl, "lvlText", "") or ""
+
+        def render(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            klvl = self._level(abstract, k)
+            return self._format(max(counts[k], 1), self._val(klvl, "numFmt", "decimal"))
+
+        return re.sub(r"%(\d)", render, text)
+
+
 def _read_docx(path: Path, file: str) -> list[str]:
     try:
         import docx  # python-docx
@@ -139,8 +227,12 @@ def _read_docx(path: Path, file: str) -> list[str]:
         raise IngestError(file, f"not a readable .docx ({type(err).__name__}: {_no_dir(err, path)})",
                           "open it in Word/WPS and save it again as .docx, or export it as .pdf or text") from None
     lines = []
+    numbering = _WordNumbering(document)
     for para in document.paragraphs:
         text = para.text.strip()
+        label = numbering.label(para) if text else None
+        if label and not text.startswith(label):
+            text = label + (" " if label.endswith(("条", "章", "节", "编")) else "") + text
         level = _heading_level(para.style.name if para.style is not None else "")
         if text and level and not ARTICLE_RE.match(text):
             lines.append("#" * level + " " + text)

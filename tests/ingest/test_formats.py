@@ -245,3 +245,58 @@ def test_english_pdf_keeps_articles_apart(tmp_path):
     assert [a.number for a in arts] == [1, 2, 3]
     assert arts[0].text == "These Measures are formulated to regulate sample data processing in medical institutions."
     assert [p.text for p in pd.provisions if p.kind == "item"] == ["(1) keep records;", "(2) assess risks."]
+
+
+def _add_numbering(document, abstract_id: int, num_id: int, levels: list[tuple[str, str]]) -> None:
+    """Append a Word list definition (levels of (numFmt, lvlText)) to the document's numbering part."""
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    lvls = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{txt}"/></w:lvl>'
+                   for i, (fmt, txt) in enumerate(levels))
+    root = document.part.numbering_part.element
+    root.insert(0, parse_xml(f'<w:abstractNum {ns} w:abstractNumId="{abstract_id}">{lvls}</w:abstractNum>'))
+    root.append(parse_xml(f'<w:num {ns} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/></w:num>'))
+
+
+def _numbered(paragraph, num_id: int, ilvl: int = 0) -> None:
+    from docx.oxml import parse_xml
+
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(parse_xml('<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                         f'<w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def test_docx_with_word_automatic_numbering(tmp_path):
+    """Articles typed as an auto-numbered 第%1条 list and items as an auto-numbered （%1） list (the numbers are not in
+    the paragraph text) parse like the plain Markdown original."""
+    import docx
+
+    reference = ingest_file(MD, use_cache=False)[0]
+    document = docx.Document()
+    _add_numbering(document, 90, 90, [("chineseCounting", "第%1条")])
+    item_lists = iter(range(91, 99))
+    current_items = None
+    for ln in _body_lines():
+        s = ln.strip()
+        if not s:
+            continue
+        if s.startswith("# "):
+            document.add_heading(s[2:], level=1)
+        elif s.startswith("## "):
+            document.add_paragraph(s[3:])
+        elif s.startswith("第") and "条 " in s[:8]:
+            _numbered(document.add_paragraph(s.split(" ", 1)[1]), 90)
+            current_items = None
+        elif s.startswith("（"):
+            if current_items is None:  # each article's items restart at （一）: a list of their own
+                current_items = next(item_lists)
+                _add_numbering(document, current_items, current_items, [("chineseCounting", "（%1）")])
+            _numbered(document.add_paragraph(s[3:]), current_items)
+        else:
+            document.add_paragraph(s)
+    f = tmp_path / (MD.stem + ".docx")
+    document.save(str(f))
+    got = ingest_file(f, use_cache=False)[0]
+    assert _shape(got) == _shape(reference)
+    assert got.get(f"{got.document.id}/art3/p1/i3").text == "（三）记录产品版本变更。"
