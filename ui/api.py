@@ -197,26 +197,27 @@ def _default_connect():
 
 
 def default_services(store: Any) -> tuple[Any, Any, Any]:
-    """Queries, Retriever and Answerer over one store (the same wiring the CLI uses). The retriever and answerer
-    are built lazily by qa on first use; a missing qa module leaves them None (the endpoints then answer 501)."""
+    """Queries over the store, and qa's process-wide Retriever and Answerer (qa.service: the same ones the CLI's
+    `yigui search`/`yigui ask` use, so the API gives the CLI's answers). The qa objects are created on first use,
+    not here, so a clause lookup never waits for the retrieval index."""
     from graph.queries import Queries
 
     queries = Queries(store)
-    retriever = answerer = None
     try:
-        from qa.provider import default_provider
-        from qa.retrieve import Retriever
-
-        retriever = Retriever(provider=default_provider(store))
+        from qa import service
     except ImportError:
-        pass
-    try:
-        from qa.answer import Answerer
+        return queries, None, None
+    return queries, _Lazy(service.get_retriever), _Lazy(service.get_answerer)
 
-        answerer = _construct(Answerer, retriever=retriever, store=store)
-    except ImportError:
-        pass
-    return queries, retriever, answerer
+
+class _Lazy:
+    """Creates the wrapped object on first attribute access (thread-safe through qa.service's own lock)."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        self._factory = factory
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._factory(), name)
 
 
 def _construct(cls, **available):
