@@ -199,6 +199,40 @@ def plain_bm25():
     return query, len(texts)
 
 
+def fuzz(url: str, key: str, max_time: float) -> dict:
+    """The schemathesis CLI against the running API: generated valid and invalid requests for every operation;
+    any 5xx is a failure. Returns its summary lines and the JSON report's totals."""
+    import re
+    import shutil
+
+    exe = shutil.which("schemathesis") or str(Path(PY).parent / "schemathesis")
+    report = Path(tempfile.mkdtemp(prefix="yigui-st-"))
+    cmd = [exe, "run", f"{url}/openapi.json", "-H", f"Authorization: Bearer {key}", "--checks", "not_a_server_error",
+           "--max-time", str(int(max_time)), "--workers", "1", "--request-timeout", "120", "--report", "junit",
+           "--report-dir", str(report), "--no-color"]
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=max_time + 300)
+        text, rc = p.stdout + p.stderr, p.returncode
+    except subprocess.TimeoutExpired as exc:
+        text, rc = (exc.stdout or "") if isinstance(exc.stdout, str) else "", "timeout"
+    text = text.replace(key, "<key>")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    summary = [ln.strip() for ln in lines if re.search(r"(passed|failed|errored|skipped|test cases|Test cases|"
+                                                        r"No issues found|issues found|Server error)", ln)]
+    junit = next(report.rglob("*.xml"), None)
+    totals = {}
+    if junit is not None:
+        head = junit.read_text(encoding="utf-8", errors="replace")[:2000]
+        for k in ("tests", "failures", "errors", "skipped"):
+            m = re.search(rf'{k}="(\d+)"', head)
+            if m:
+                totals[k] = int(m.group(1))
+    shutil.rmtree(report, ignore_errors=True)
+    return {"exit": rc, "seconds": round(time.perf_counter() - t0, 1), "summary": " | ".join(summary[-6:]),
+            "junit_totals": totals, "tail": lines[-25:]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--levels", default="1,4,16")
@@ -208,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sustain-clients", type=int, default=16)
     ap.add_argument("--home", type=Path, help="reuse this YIGUI_HOME (its server and store) instead of a new one")
     ap.add_argument("--no-embed", action="store_true", help="build without embeddings (dense retrieval empty)")
+    ap.add_argument("--fuzz-s", type=float, default=180.0, help="schemathesis time budget (0: skip)")
     a = ap.parse_args(argv)
     levels = [int(x) for x in a.levels.split(",")]
     qs = questions()
@@ -255,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{s['rps']} req/s, p95 {s['p95_ms']} ms (search p95 {s['search']['p95_ms']}, ask p95 "
             f"{s['ask']['p95_ms']}); peak RSS server {java_rss.peak_mb} MiB, API {api_rss.peak_mb} MiB")
         clients.close()
+        if a.fuzz_s > 0:
+            say(f"schemathesis: all phases, all operations, up to {a.fuzz_s:.0f} s, check not_a_server_error")
+            out["schemathesis"] = fuzz(st.url, st.key, a.fuzz_s)
+            say(f"  {out['schemathesis']['summary']}")
     out["rows"] = rows
     path = write_result("load", out)
     cols = ["target", "clients", "requests", "errors", "rps", "p50_ms", "p95_ms", "p99_ms"]
@@ -262,7 +301,13 @@ def main(argv: list[str] | None = None) -> int:
           markdown_table(rows, cols), "\n## Sustained\n", markdown_table([out["sustained"]], cols + ["seconds"])]
     (RESULTS / "load.md").write_text("\n".join(md), encoding="utf-8")
     say(f"results: {path.relative_to(ROOT)}, bench/results/load.md")
-    return 0 if out["sustained"]["errors"] == 0 else 1
+    if "schemathesis" in out:
+        md.append("\n## Schemathesis (check: not_a_server_error)\n\n" + f"exit {out['schemathesis']['exit']}, "
+                  f"{out['schemathesis']['seconds']} s, JUnit totals {out['schemathesis']['junit_totals']}\n\n"
+                  "```\n" + "\n".join(out["schemathesis"]["tail"][-12:]) + "\n```\n")
+        (RESULTS / "load.md").write_text("\n".join(md), encoding="utf-8")
+    ok = out["sustained"]["errors"] == 0 and out.get("schemathesis", {}).get("exit", 0) == 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
