@@ -95,18 +95,29 @@ def make_stage_cues(nlp: Language, name: str, stages: list):
 
 
 class StageCueMatcher:
-    """Marks lifecycle-stage keyword cues in doc.spans['stage_cue'] (label '<stage id>|strong' or '|weak')."""
+    """Marks lifecycle-stage keyword cues in doc.spans['stage_cue'] (label '<stage id>|strong' or '|weak').
+
+    Cues are matched on characters, not tokens: the segmenter keeps glossary terms whole (产品追溯, 召回制度), and a
+    cue inside such a token must still count. Spans are expanded to token boundaries."""
 
     def __init__(self, nlp: Language, stages: list):
-        self.matcher = PhraseMatcher(nlp.vocab)
+        self.labels: dict[str, list[str]] = {}
         for st in stages:
             for strength in ("strong", "weak"):
-                pats = [nlp.make_doc(c) for c in st["cues"].get(strength) or []]
-                if pats:
-                    self.matcher.add(f"{st['id']}|{strength}", pats)
+                for c in st["cues"].get(strength) or []:
+                    self.labels.setdefault(c, []).append(f"{st['id']}|{strength}")
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans["stage_cue"] = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        spans = []
+        text = doc.text
+        for cue, labels in self.labels.items():
+            start = text.find(cue)
+            while start >= 0:
+                sp = doc.char_span(start, start + len(cue), alignment_mode="expand")
+                if sp is not None:
+                    spans.extend(Span(doc, sp.start, sp.end, label=label) for label in labels)
+                start = text.find(cue, start + 1)
+        doc.spans["stage_cue"] = spans
         return doc
 
 

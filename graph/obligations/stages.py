@@ -29,16 +29,18 @@ class StageScorer:
               span: tuple[int, int] | None = None) -> list[tuple[str, float]]:
         """Stages for the clause doc.text[span] (default: the whole doc), best first, with confidence."""
         s: dict[str, float] = {}
-        seen: set[tuple[str, str]] = set()
+        best: dict[tuple[str, str], float] = {}  # (stage, token text) -> strongest cue in it: nested cues count once
         lo, hi = span or (0, len(doc.text))
+        in_entity = {i for e in doc.ents for i in range(e.start, e.end)}  # 注册 in 医疗器械注册人 is no evidence
         for span_ in doc.spans.get("stage_cue", []):
-            if span_.start_char < lo or span_.end_char > hi:
+            if span_.start_char < lo or span_.end_char > hi or span_.start in in_entity:
                 continue
             sid, strength = span_.label_.split("|")
-            if (sid, span_.text) in seen:
-                continue
-            seen.add((sid, span_.text))
-            s[sid] = s.get(sid, 0.0) + (self.cfg["strong"] if strength == "strong" else self.cfg["weak"])
+            w = self.cfg["strong"] if strength == "strong" else self.cfg["weak"]
+            key = (sid, span_.text)
+            best[key] = max(best.get(key, 0.0), w)
+        for (sid, _), w in best.items():
+            s[sid] = s.get(sid, 0.0) + w
         hf = self.cfg.get("heading_factor", 0.8)
         for sid, cues in self.strong.items():
             if heading and any(c in heading for c in cues):
@@ -54,7 +56,7 @@ class StageScorer:
         if self.cfg.get("dense"):
             for sid, sim in self.dense_scores(doc.text).items():
                 s[sid] = s.get(sid, 0.0) + self.cfg.get("sim_weight", 0.4) * sim
-        ranked = sorted(s.items(), key=lambda x: -x[1])
+        ranked = sorted(((sid, min(1.0, v)) for sid, v in s.items()), key=lambda x: -x[1])
         top = ranked[0][1] if ranked else 0.0
         rel = self.cfg.get("relative", 0.0) * top
         chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"] and v >= rel][: self.cfg.get("max_labels", 3)]
