@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Sequence
 
 from graph.dialect import EDGE_TYPES, NODE_LABELS, fulltext_query
@@ -32,14 +33,17 @@ BRIEF = ("id", "doc_id", "kind", "citation", "text", "current", "article", "para
 class Queries:
     """Read-only questions asked of the graph."""
 
+    DOC_CACHE_S = 30.0  # document list cached this long: a long-lived app sees a new ingest soon after
+
     def __init__(self, store: GraphStore):
         self.store = store
         self._docs: dict[str, dict] | None = None
+        self._docs_at = 0.0
 
     # -- documents --------------------------------------------------------------------------------------------
     def documents(self, refresh: bool = False) -> list[dict]:
         """Every document (version, language) with its provision count, in id order."""
-        if self._docs is None or refresh:
+        if self._docs is None or refresh or time.monotonic() - self._docs_at > self.DOC_CACHE_S:
             rows = self.store.run(f"MATCH (d:Document) RETURN {_proj('d', D_FIELDS)} AS d ORDER BY d.id")
             counts = {r["doc"]: r["n"] for r in self.store.run(
                 "MATCH (p:Provision) RETURN p.doc_id AS doc, count(p) AS n")}
@@ -49,6 +53,7 @@ class Queries:
                 d["provisions"] = counts.get(d["id"], 0)
                 docs[d["id"]] = d
             self._docs = docs
+            self._docs_at = time.monotonic()
         return list(self._docs.values())
 
     def document(self, doc_id: str) -> dict | None:

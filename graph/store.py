@@ -9,8 +9,10 @@ ends in the same state as one uninterrupted run (every write is a MERGE or a del
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 from collections import defaultdict
 from typing import Iterable, Sequence
 
@@ -131,21 +133,32 @@ class GraphStore:
         with self._session() as s:
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
-                tx = s.begin_transaction()
-                try:
-                    tx.run(cypher, {"rows": batch}).consume()
-                    tx.commit()
-                except Exception as e:
-                    if tx.closed() is False:
-                        try:
-                            tx.rollback()
-                        except Exception:  # the failure may have closed it already
-                            pass
-                    n = start // batch_size + 1
-                    first = batch[0].get("id", batch[0]) if batch and isinstance(batch[0], dict) else None
-                    msg = getattr(e, "message", None) or str(e)
-                    raise StoreError(f"batch {n} of {what} (rows {start + 1}-{start + len(batch)}, first {first!r}) "
-                                     f"failed and was rolled back: {msg}") from e
+                for attempt in range(3):  # a transient conflict (another writer) is retried, then reported
+                    tx = s.begin_transaction()
+                    try:
+                        tx.run(cypher, {"rows": batch}).consume()
+                        tx.commit()
+                        break
+                    except neo4j.exceptions.TransientError:
+                        if not tx.closed():
+                            with contextlib.suppress(Exception):
+                                tx.rollback()
+                        if attempt == 2:
+                            raise StoreError(f"batch {start // batch_size + 1} of {what} kept conflicting with "
+                                             "another writer and was rolled back — run the command again") from None
+                        time.sleep(0.5 * (attempt + 1))
+                        continue
+                    except Exception as e:
+                        if tx.closed() is False:
+                            try:
+                                tx.rollback()
+                            except Exception:  # the failure may have closed it already
+                                pass
+                        n = start // batch_size + 1
+                        first = batch[0].get("id", batch[0]) if batch and isinstance(batch[0], dict) else None
+                        msg = getattr(e, "message", None) or str(e)
+                        raise StoreError(f"batch {n} of {what} (rows {start + 1}-{start + len(batch)}, first "
+                                         f"{first!r}) failed and was rolled back: {msg}") from e
                 done += len(batch)
         return done
 
@@ -193,8 +206,17 @@ class GraphStore:
         self.setup_schema()
         all_docs = all_docs if all_docs is not None else parsed_docs
         counts: dict[str, int] = defaultdict(int)
+        # versions already in the store but not in this build (a user ingesting one file) take part in deciding
+        # which version is current, in the version chain and in translations
+        stored = self._stored_documents(exclude={pd.document.id for pd in all_docs})
+        if stored:
+            from ingest.versions import assign_versions
+
+            assign_versions(all_docs + stored)
+        universe = all_docs + stored
         # every document's node: cheap, and flags such as `current` change when a newer version arrives
         doc_rows = [{"id": pd.document.id, "props": _doc_props(pd.document)} for pd in all_docs]
+        doc_rows += [{"id": pd.document.id, "props": {"current": pd.document.current}} for pd in stored]
         self.write_batches("UNWIND $rows AS row MERGE (d:Document {id: row.id}) SET d += row.props", doc_rows,
                            batch_size, what="Document nodes")
         counts["documents"] = len(parsed_docs)
@@ -220,9 +242,9 @@ class GraphStore:
                                "MERGE (a)-[r:HAS_PART]->(p) SET r.order = row.order", sub, batch_size,
                                what=f"{doc.id} HAS_PART (provision)")
             counts["edges.HAS_PART"] += len(top) + len(sub)
-        self._load_versions(all_docs, counts, batch_size)
-        self._load_translations(all_docs, parsed_docs, counts, batch_size)
-        self.refresh_current(all_docs)
+        self._load_versions(universe, counts, batch_size)
+        self._load_translations(universe, parsed_docs, counts, batch_size)
+        self.refresh_current(universe)
         if mark:
             self.mark_loaded([pd.document for pd in parsed_docs])
         return dict(counts)
@@ -249,7 +271,8 @@ class GraphStore:
             if pd.document.lang != "en" or not src or src not in by_id:
                 continue
             doc_rows.append({"src": pd.document.id, "dst": src})
-            zh_ids = {p.id for p in by_id[src].provisions}
+            zh_ids = {p.id for p in by_id[src].provisions} or {  # a Chinese text loaded by an earlier build
+                r["id"] for r in self.run("MATCH (p:Provision {doc_id: $d}) RETURN p.id AS id", d=src)}
             prefix = pd.document.id + "/"
             for p in pd.provisions:
                 target = src + "/" + p.id[len(prefix):] if p.id.startswith(prefix) else None
@@ -260,6 +283,18 @@ class GraphStore:
         self.write_batches("UNWIND $rows AS row MATCH (a:Provision {id: row.src}) MATCH (b:Provision {id: row.dst}) "
                            "MERGE (a)-[:TRANSLATION_OF]->(b)", prov_rows, batch_size, what="TRANSLATION_OF provisions")
         counts["edges.TRANSLATION_OF"] += len(doc_rows) + len(prov_rows)
+
+    def _stored_documents(self, exclude: set[str]) -> list[ParsedDocument]:
+        """Documents in the store that this build does not carry, as provision-less ParsedDocuments."""
+        rows = self.run("MATCH (d:Document) WHERE NOT d.id IN $ids RETURN properties(d) AS d", ids=sorted(exclude))
+        out = []
+        for r in rows:
+            props = {k: v for k, v in r["d"].items() if k in Document.model_fields and v is not None}
+            try:
+                out.append(ParsedDocument(document=Document(**props), provisions=[]))
+            except Exception as e:  # noqa: BLE001 - a node written by another tool: leave it alone, say so
+                log.warning("document node %s in the store is not a YiGui document (%s); ignored", props.get("id"), e)
+        return out
 
     def refresh_current(self, docs: Iterable[ParsedDocument]) -> None:
         """Copy each document's `current` flag onto its provisions (denormalised for filtering)."""

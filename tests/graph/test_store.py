@@ -155,3 +155,20 @@ def test_schema_has_cjk_fulltext_and_vector_indexes(scratch_store):
 
 def test_build_key_changes_with_settings():
     assert build_mod.build_key(embed=True, extract=True) != build_mod.build_key(embed=False, extract=True)
+
+
+def test_ingesting_an_old_version_alone_keeps_the_newer_one_current(make_scratch, small_corpus):
+    s = make_scratch()
+    mdsr_2021, mdsr_2024 = small_corpus[2], small_corpus[3]
+    build([mdsr_2024], s, progress=False, embed=False, extract=False)
+    build([mdsr_2021], s, progress=False, embed=False, extract=False)  # a user adds the older text later
+    cur = {r["id"]: r["c"] for r in s.run("MATCH (d:Document) RETURN d.id AS id, d.current AS c")}
+    assert cur == {"mdsr-2024": True, "mdsr-2021": False}
+    assert s.run("MATCH (p:Provision {id: 'mdsr-2021/art10'}) RETURN p.current AS c")[0]["c"] is False
+    assert s.run("MATCH (a:Document)-[:SUPERSEDES]->(b:Document) RETURN a.id AS a, b.id AS b") == [
+        {"a": "mdsr-2024", "b": "mdsr-2021"}]
+    # and the English PIPL added after the Chinese one is linked clause by clause
+    build([small_corpus[1]], s, progress=False, embed=False, extract=False)
+    build([small_corpus[4]], s, progress=False, embed=False, extract=False)
+    assert s.run("MATCH (:Provision {id: 'pipl.en/art29'})-[:TRANSLATION_OF]->(z) RETURN z.id AS id") == [
+        {"id": "pipl/art29"}]
