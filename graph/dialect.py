@@ -6,6 +6,7 @@ analyzer); Neo4j 5 takes Cypher DDL.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -70,6 +71,7 @@ def neo4j(dim: int = EMBEDDING_DIM) -> Dialect:
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
         f"CREATE VECTOR INDEX provision_embedding IF NOT EXISTS FOR (n:Provision) ON n.embedding "
         f"OPTIONS {{indexConfig: {{`vector.dimensions`: {dim}, `vector.similarity_function`: 'cosine'}}}}",
+        "CALL db.awaitIndexes(300)",  # Neo4j populates new indexes in the background
     ]
     return Dialect("neo4j", "provision_text", "provision_embedding", s)
 
@@ -81,4 +83,5 @@ def for_backend(name: str, dim: int = EMBEDDING_DIM) -> Dialect:
 def fulltext_query(text: str) -> str:
     """Escape Lucene query syntax so a user's words are searched as words (both backends parse Lucene syntax)."""
     special = set('+-&|!(){}[]^"~*?:\\/')
-    return "".join("\\" + c if c in special else c for c in text).strip()
+    escaped = "".join("\\" + c if c in special else c for c in text).strip()
+    return re.sub(r"\b(AND|OR|NOT|TO)\b", lambda m: m.group(1).lower(), escaped)  # words, not operators
