@@ -97,6 +97,10 @@ class StoreUnavailable(Exception):
     """The graph store cannot be reached right now."""
 
 
+class WarmingUp(Exception):
+    """The retrieval index is still being built after a start; the request can be retried shortly."""
+
+
 def _is_store_down(exc: BaseException) -> bool:
     try:
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
@@ -132,6 +136,8 @@ class Backend:
         self._failed_at = 0.0
         self._reconnect_after_s = reconnect_after_s
         self._last_error = ""
+        self._qa_lock = threading.Lock()
+        self._qa_ready = False
 
     def _ensure(self) -> tuple[Any, Any, Any]:
         if self._svc is not None:
@@ -156,13 +162,34 @@ class Backend:
     def queries(self):
         return self._ensure()[0]
 
+    def _qa(self, i: int, wait: bool = True):
+        """Retriever (1) or answerer (2), warmed once: requests that arrive during the warm-up wait for it (or,
+        with wait=False, raise WarmingUp) instead of building the index a second time."""
+        svc = self._ensure()
+        if svc[i] is None or self._qa_ready:
+            return svc[i]
+        if not self._qa_lock.acquire(blocking=wait):
+            raise WarmingUp("the retrieval index is being built")
+        try:
+            if not self._qa_ready:
+                if svc[1] is not None and hasattr(svc[1], "warm_up"):
+                    svc[1].warm_up()
+                self._qa_ready = True
+        finally:
+            self._qa_lock.release()
+        return svc[i]
+
+    def qa_now(self, which: Literal["retriever", "answerer"]):
+        """For the API: the object if ready, WarmingUp (-> 503 + Retry-After) while the first build runs."""
+        return self._qa(1 if which == "retriever" else 2, wait=False)
+
     @property
     def retriever(self):
-        return self._ensure()[1]
+        return self._qa(1)
 
     @property
     def answerer(self):
-        return self._ensure()[2]
+        return self._qa(2)
 
     def ping(self) -> dict[str, Any]:
         """A cheap round trip to the store (not cached), plus the loaded document count."""
@@ -175,9 +202,7 @@ class Backend:
     def warm_up(self) -> None:
         """Connect and build the retrieval index now, so the first question does not wait for it."""
         try:
-            retriever = self.retriever
-            if retriever is not None and hasattr(retriever, "warm_up"):
-                retriever.warm_up()
+            self._qa(1)
         except Exception as exc:  # noqa: BLE001 - a cold start is slower, not broken; requests report outages
             log.warning("warm-up failed (%s: %s); the first request will try again", type(exc).__name__, exc)
 
@@ -458,6 +483,14 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
+    @app.exception_handler(WarmingUp)
+    async def _warming(request: Request, exc: WarmingUp):
+        return problem_response(
+            request.url.path, 503, "Warming up",
+            "the retrieval index is being built (first start after an install or a corpus change); retry shortly",
+            headers={"Retry-After": "30"},
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -526,7 +559,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     def ask(body: AskRequest, _: ApiKey = Depends(authenticated)):
         """Answer a compliance question (Chinese or English) from the clauses, every sentence cited."""
         def go():
-            answerer = backend.answerer
+            answerer = backend.qa_now("answerer")
             if answerer is None:
                 raise ApiProblem(501, "Not available", "the Q&A pipeline (qa.answer) is not installed")
             try:
@@ -540,7 +573,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
                k: int = Query(10, ge=1, le=50), _: ApiKey = Depends(authenticated)):
         """Clauses ranked for a query (hybrid lexical + dense + graph retrieval)."""
         def go():
-            retriever = backend.retriever
+            retriever = backend.qa_now("retriever")
             if retriever is None:
                 raise ApiProblem(501, "Not available", "the retriever (qa.retrieve) is not installed")
             return search_response(retriever, q, k)

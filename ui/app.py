@@ -208,13 +208,37 @@ def page_ask() -> None:
 
 
 def _linkify(answer: str, citations: list[dict]) -> str:
-    """Bold every cited clause in the answer so a reader can match it to the cards below."""
-    text = _esc(answer).replace("\n", "<br>")
-    for c in sorted({_g(c, "citation") or "" for c in citations}, key=len, reverse=True):
-        if c:
-            e = _esc(c)
-            text = text.replace(e, f"<b style='color:#1F3864'>{e}</b>")
-    return text
+    """The answer as HTML: '- ' lines become a list, '…：' lines headings, every cited clause in bold navy so a
+    reader can match it to the cards below."""
+    cites = sorted({_g(c, "citation") or "" for c in citations} - {""}, key=len, reverse=True)
+
+    def mark(line: str) -> str:
+        text = _esc(line)
+        for c in cites:
+            text = text.replace(_esc(c), f"<b style='color:#1F3864'>{_esc(c)}</b>")
+        return text
+
+    out, in_list = [], False
+    for line in answer.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("- ", "• ", "* ")):
+            if not in_list:
+                out.append("<ul style='margin:.2rem 0 .4rem 1.1rem;padding:0'>")
+                in_list = True
+            out.append(f"<li>{mark(stripped[2:])}</li>")
+            continue
+        if in_list:
+            out.append("</ul>")
+            in_list = False
+        if not stripped:
+            continue
+        if stripped.endswith(("：", ":")) and len(stripped) < 40:
+            out.append(f"<div style='font-weight:600;margin-top:.35rem'>{mark(stripped)}</div>")
+        else:
+            out.append(f"<div>{mark(stripped)}</div>")
+    if in_list:
+        out.append("</ul>")
+    return "".join(out)
 
 
 def render_answer(resp: dict) -> None:
