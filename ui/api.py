@@ -432,6 +432,14 @@ def _taxonomy_param(kind: Literal["actor", "stage"], value: str | None, param: s
     return resolved
 
 
+def _filters_checked(fn: Callable[[], Any]) -> Any:
+    """The obligation query names a bad filter value with a ValueError: that is the client's 422, not our 500."""
+    try:
+        return fn()
+    except ValueError as exc:
+        raise ApiProblem(422, "Invalid filter", str(exc)) from exc
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump()
@@ -558,6 +566,9 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     @app.post("/v1/ask", response_model=AskResponse, tags=["qa"])
     def ask(body: AskRequest, _: ApiKey = Depends(authenticated)):
         """Answer a compliance question (Chinese or English) from the clauses, every sentence cited."""
+        if not body.question.strip():
+            raise ApiProblem(422, "Invalid request", "question is blank: send the question text")
+
         def go():
             answerer = backend.qa_now("answerer")
             if answerer is None:
@@ -572,6 +583,9 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     def search(q: str = Query(min_length=1, max_length=500, description="query, Chinese or English"),
                k: int = Query(10, ge=1, le=50), _: ApiKey = Depends(authenticated)):
         """Clauses ranked for a query (hybrid lexical + dense + graph retrieval)."""
+        if not q.strip():
+            raise ApiProblem(422, "Invalid request", "q is blank: give a question or keywords, e.g. q=单独同意")
+
         def go():
             retriever = backend.qa_now("retriever")
             if retriever is None:
@@ -587,8 +601,13 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
             q = backend.queries
             pid = provision_id
             p = q.provision(pid)
-            if p is None and ("《" in pid or "第" in pid):
-                resolved = q.resolve_citation(pid)
+            if p is None and ("《" in pid or "第" in pid or " " in pid):
+                try:
+                    resolved = q.resolve_citation(pid)
+                except Exception as exc:  # noqa: BLE001 - an unparseable citation is simply not found
+                    if _is_store_down(exc):
+                        raise
+                    resolved = None
                 if isinstance(resolved, list):
                     resolved = resolved[0] if resolved else None
                 if isinstance(resolved, dict):
@@ -628,9 +647,9 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         """Obligations filtered by actor, stage, modality, document and level; paginated with limit/offset."""
         a = _taxonomy_param("actor", actor, "actor")
         s = _taxonomy_param("stage", stage, "stage")
-        items = run(lambda: backend.queries.obligations(
+        items = run(lambda: _filters_checked(lambda: backend.queries.obligations(
             actor=a, stage=s, modality=modality, doc=doc, level=level, current_only=current_only,
-            include_inherited=include_inherited, limit=limit + 1, offset=offset))
+            include_inherited=include_inherited, limit=limit + 1, offset=offset)))
         items = [_jsonable(i) for i in items]
         more = len(items) > limit
         items = items[:limit]
@@ -645,10 +664,10 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         empty Owner/Evidence/Status/Due columns) as xlsx, docx, csv or json."""
         a = _taxonomy_param("actor", body.actor, "actor")
         s = _taxonomy_param("stage", body.stage, "stage")
-        obs = run(lambda: export.fetch_obligations(
+        obs = run(lambda: _filters_checked(lambda: export.fetch_obligations(
             backend.queries, actor=a, stage=s, doc=body.doc, modality=body.modality, level=body.level,
             current_only=body.current_only, include_inherited=body.include_inherited,
-            max_rows=settings.max_checklist_rows))
+            max_rows=settings.max_checklist_rows)))
         rows = export.rows_from_obligations(obs)
         filters = {"actor": a, "stage": s, "doc": body.doc, "modality": body.modality, "level": body.level}
         data = export.render(rows, body.format, title=body.title or "合规清单 Compliance checklist", filters=filters)

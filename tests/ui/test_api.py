@@ -280,3 +280,10 @@ def test_store_outage_is_503_and_recovers_by_itself(loaded_store, keystore, api_
             time.sleep(0.5)
         assert r.status_code == 200 and r.json()["citation"] == "《个人信息保护法》第二十九条"
     proxy.stop()
+
+
+def test_blank_or_garbage_input_is_a_client_error_not_a_500(client):
+    assert_problem(client.get("/v1/search", params={"q": "   "}), 422)
+    assert_problem(client.post("/v1/ask", json={"question": "   "}), 422)
+    assert_problem(client.get("/v1/provisions/《不存在的法》第九九九条"), 404)
+    assert_problem(client.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"}), 422)
