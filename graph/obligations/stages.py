@@ -42,9 +42,11 @@ class StageScorer:
         for (sid, _), w in best.items():
             s[sid] = s.get(sid, 0.0) + w
         hf = self.cfg.get("heading_factor", 0.8)
+        context: dict[str, float] = {}  # evidence from the chapter heading only
         for sid, cues in self.strong.items():
             if heading and any(c in heading for c in cues):
                 s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * hf
+                context[sid] = self.cfg["strong"] * hf
             if extra_text and any(c in extra_text for c in cues):  # an item's lead-in is part of its obligation
                 s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * self.cfg.get("leadin_factor", 0.8)
         if heading and "法律责任" in heading:
@@ -60,6 +62,10 @@ class StageScorer:
         top = ranked[0][1] if ranked else 0.0
         rel = self.cfg.get("relative", 0.0) * top
         chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"] and v >= rel][: self.cfg.get("max_labels", 3)]
+        if not chosen and context and self.cfg.get("heading_fallback", True):
+            # nothing in the clause itself points anywhere: the chapter it sits in decides, with low confidence
+            sid = max(context, key=lambda k: s[k])
+            chosen = [(sid, s[sid])]
         return [(sid, round(min(1.0, v), 3)) for sid, v in chosen]
 
     # ------------------------------------------------------------------ optional dense similarity
