@@ -256,7 +256,10 @@ def _start(root: Path, heap: str, timeout: float) -> dict:
         while http_port == bolt_port:
             http_port = _free_port()
         (root / "log").mkdir(parents=True, exist_ok=True)
-        out = open(root / "server.out", "ab")
+        log_file = root / "server.out"
+        if log_file.exists() and log_file.stat().st_size > 5 * 1024 * 1024:  # keep one old log, not all of them
+            os.replace(log_file, root / "server.out.1")
+        out = open(log_file, "ab")
         t0 = time.time()
         proc = subprocess.Popen(_java_command(root, bolt_port, http_port, heap), cwd=root,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
