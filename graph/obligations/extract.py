@@ -18,6 +18,7 @@ from graph.obligations.model import ExtractionResult, Obligation, StageLabel, Te
 from graph.obligations.nlp import build_nlp, rules
 from graph.obligations.requirement import build_requirements
 from graph.obligations.stages import StageScorer
+from spacy.tokens import Span
 
 SENT_END = re.compile(r"(?<=[。；！？;])")
 ITEM_LABEL = re.compile(r"^\s*[（(][一二三四五六七八九十百]+[）)]\s*")
@@ -26,6 +27,7 @@ DEFINITION = re.compile(
     r"(?:本(?:法|条例|办法|规定|解释|指导原则|标准)(?:中)?所称(?:的)?)?[“\"]?(?P<term>[^，。；：“”\"（）()]{2,30}?)[”\"]?"
     r"(?:（[^）]*）)?，?(?:是指|指的是|，指)(?P<def>[^。；]{4,300})")
 ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
+ABBREVIATION = re.compile(r"(?P<full>[\u4e00-\u9fa5、]{2,40})（以下(?:简)?称“?(?P<abbr>[^”）]{1,15})”?）")
 
 
 def _verbs() -> set[str]:
@@ -340,6 +342,50 @@ class Extractor:
         result.seconds = round(time.perf_counter() - t0, 3)
         return result
 
+    def doc_aliases(self, pd, terms: list[Term]) -> dict[str, tuple[str, str]]:
+        """Names a document defines for an actor or regulator: its defined terms (本法所称X，是指…) and its
+        abbreviations (…服务提供者（以下称提供者）). name -> (label, id); used to recognise subjects in that document."""
+        out: dict[str, tuple[str, str]] = {}
+        for t in terms:
+            if t.actor:
+                out[t.term] = ("ACTOR", t.actor)
+        for p in pd.provisions:
+            if p.kind not in ("article", "section", "preamble"):
+                continue
+            for m in ABBREVIATION.finditer(p.text):
+                full, abbr = m.group("full"), m.group("abbr")
+                for size in range(len(full), 1, -1):  # the longest known name that ends the phrase
+                    tail = full[-size:]
+                    aid, rid = self.actors.lookup(tail), self.regs.lookup(tail)
+                    if aid or rid:
+                        out[abbr] = ("ACTOR", aid) if aid else ("REGULATOR", rid)
+                        break
+        return out
+
+    def _head_actor(self, definition: str) -> str | None:
+        """The actor a definition names as its head noun (研发方，是指…软件开发者 -> ai-md-developer)."""
+        head = re.split(r"[，。；]", definition, maxsplit=1)[0]
+        for size in range(min(len(head), 30), 1, -1):
+            aid = self.actors.lookup(head[-size:])
+            if aid:
+                return aid
+        return None
+
+    def _add_doc_aliases(self, doc, aliases: dict[str, tuple[str, str]]) -> None:
+        if not aliases:
+            return
+        ents = list(doc.ents)
+        taken = {i for e in ents for i in range(e.start, e.end)}
+        for name, (label, eid) in aliases.items():
+            start = doc.text.find(name)
+            while start >= 0:
+                sp = doc.char_span(start, start + len(name), alignment_mode="expand")
+                if sp is not None and not any(i in taken for i in range(sp.start, sp.end)):
+                    ents.append(Span(doc, sp.start, sp.end, label=label, span_id=eid))
+                    taken.update(range(sp.start, sp.end))
+                start = doc.text.find(name, start + 1)
+        doc.ents = sorted(ents, key=lambda e: e.start)
+
     def terms(self, pd) -> list[Term]:
         out: dict[str, Term] = {}
         for p in pd.provisions:
@@ -360,8 +406,9 @@ class Extractor:
                 tid = f"{pd.document.id}:{term}"
                 if tid in out:
                     continue
-                out[tid] = Term(id=tid, term=term, definition=m.group("def").strip(), provision_id=p.id,
-                                doc_id=pd.document.id, actor=self.actors.lookup(term))
+                definition = m.group("def").strip()
+                out[tid] = Term(id=tid, term=term, definition=definition, provision_id=p.id,
+                                doc_id=pd.document.id, actor=self.actors.lookup(term) or self._head_actor(definition))
         return list(out.values())
 
     def obligations(self, pd) -> list[Obligation]:
@@ -379,6 +426,9 @@ class Extractor:
             for i, s in enumerate(_sentences(u.text)):
                 sents.append((u, i, s))
         docs = list(self.nlp.pipe((s for _, _, s in sents), batch_size=256))
+        aliases = self.doc_aliases(pd, self.terms(pd))
+        for d in docs:
+            self._add_doc_aliases(d, aliases)
         out: list[Obligation] = []
         counters: dict[str, int] = {}
         state: dict[str, _State] = {}

@@ -118,3 +118,18 @@ def test_extraction_is_deterministic(parsed, result):
     again = extract([parsed["pipl"]])
     first = [o for o in result.obligations if o.doc_id == "pipl"]
     assert [o.model_dump() for o in again.obligations] == [o.model_dump() for o in first]
+
+
+def test_document_abbreviations_and_defined_terms_name_actors():
+    from graph.obligations import extract
+
+    pd = parse_law("# 测试条例\n\n第一条 接受委托的医疗器械生产企业（以下称承制方）应当建立质量管理体系。\n\n"
+                   "第二条 承制方不得将受托生产的医疗器械再次委托生产。\n\n"
+                   "第三条 本条例所称研发方，是指人工智能医疗器械软件开发者。\n\n"
+                   "第四条 研发方应当记录训练数据来源。\n")
+    res = extract([pd])
+    obs = {o.provision_id: o for o in res.obligations}
+    assert obs["testlaw/art2/p1"].actors == ["md-manufacturer"] and obs["testlaw/art2/p1"].modality == "prohibition"
+    terms = {t.term: t for t in res.terms}
+    assert terms["研发方"].definition.startswith("人工智能医疗器械软件开发者")
+    assert obs["testlaw/art4/p1"].actors == ["ai-md-developer"]
