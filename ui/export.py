@@ -359,11 +359,15 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.row_dimensions[1].height = 30
     for i, r in enumerate(rows, 1):
-        ws.append([r.cell(f) for f, _, _ in COLUMNS])
+        values = [r.cell(f) for f, _, _ in COLUMNS]
+        ws.append(values)
         for c in range(1, len(COLUMNS) + 1):
             cell = ws.cell(row=i + 1, column=c)
             cell.alignment = wrap
             cell.border = border
+        # explicit heights: neither Excel nor LibreOffice reliably grows rows of wrapped text written by a library
+        lines = max(_wrapped_lines(v, w) for v, (_, _, w) in zip(values, COLUMNS))
+        ws.row_dimensions[i + 1].height = min(409, 15 * lines + 3)
         _tick(progress, i, len(rows))
     last = get_column_letter(len(COLUMNS))
     ws.freeze_panes = "B2"
@@ -376,6 +380,7 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
         ws.add_data_validation(dv)
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -401,6 +406,15 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
     return buf.getvalue()
 
 
+def _wrapped_lines(text: str, width_chars: int) -> int:
+    """Lines a wrapped cell needs: CJK characters are two columns wide in Excel's character units."""
+    total = 0
+    for line in str(text or "").split("\n"):
+        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
+        total += max(1, -(-units // max(1, width_chars - 1)))
+    return total
+
+
 def _set_cell_background(cell, hex_color: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -423,15 +437,15 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
-DOCX_COLUMNS: list[tuple[str, str, float]] = [  # (field, header, width cm) — landscape A4
+DOCX_COLUMNS: list[tuple[str, str, float]] = [  # (field, header, width cm) — landscape A4, 26.7 cm usable
     ("n", "序号 No.", 1.2),
-    ("modality", "类型 Modality", 1.8),
-    ("actors", "主体 Actor", 3.0),
-    ("requirement", "要求 Requirement", 6.2),
-    ("citation", "出处与原文 Citation & clause", 7.6),
-    ("penalties", "罚则 Penalties", 3.2),
-    ("owner", "负责人 Owner", 1.6),
-    ("evidence", "证据 Evidence", 1.6),
+    ("modality", "类型 Modality", 2.0),
+    ("actors", "主体 Actor", 2.6),
+    ("requirement", "要求 Requirement", 5.4),
+    ("citation", "出处与原文 Citation & clause", 7.0),
+    ("penalties", "罚则 Penalties", 2.8),
+    ("owner", "负责人 Owner", 1.5),
+    ("evidence", "证据 Evidence", 1.5),
     ("status", "状态 Status", 1.3),
     ("due", "期限 Due", 1.3),
 ]
@@ -497,6 +511,8 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
+        for col, (_, _, width) in zip(table.columns, DOCX_COLUMNS):
+            col.width = Cm(width)  # the table grid: what LibreOffice and Word lay out by
         hdr = table.rows[0]
         _repeat_header(hdr)
         for c, (_, name, width) in enumerate(DOCX_COLUMNS):
@@ -532,6 +548,11 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
                     clause = cell.add_paragraph().add_run(r.clause)
                     clause.font.size = Pt(8)
                     clause.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
+                elif field == "modality":
+                    zh, en = MODALITY_LABELS.get(r.modality, (r.modality, ""))
+                    p.add_run(zh).bold = True
+                    if en:
+                        cell.add_paragraph().add_run(en).font.size = Pt(7)
                 elif field == "actors":
                     p.add_run("\n".join(r.actors))
                     if r.inherited_via:
