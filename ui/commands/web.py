@@ -83,7 +83,7 @@ def serve(
     port: int = typer.Option(8000, help="TCP port"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
-    """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Clients send `Authorization: Bearer <key>`."""
+    """Run the REST API (OpenAPI at /openapi.json). Clients send `Authorization: Bearer <key>`."""
     import uvicorn
 
     from ui.apikeys import KeyStore
