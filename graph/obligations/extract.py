@@ -187,8 +187,8 @@ class Extractor:
         for i, c in enumerate(cues):
             chunk_end = min([text.find(p, c.end_char) for p in "，,；;" if text.find(p, c.end_char) >= 0] or [len(text)])
             chunk = text[c.end_char:chunk_end].rstrip("。")
-            if i + 1 < len(cues) and chunk.endswith("的"):
-                continue
+            if chunk.endswith("的") and (i + 1 < len(cues) or c.text in self.weak):
+                continue  # a cue inside a condition (…需要进行鉴定的，) is not the clause's modal
             if self.adjectival and text[c.end_char:c.end_char + 1] in self.adjectival:
                 continue
             if c.label_ == "permission" and text[c.end_char:c.end_char + 1] in ("）", ")", "。", "；", "，", ""):
@@ -559,7 +559,7 @@ class Extractor:
     def _finish(self, ob: Obligation, unit: Unit, doc, lead_text: str = "", span=None) -> None:
         ob.stages = [StageLabel(id=i, confidence=c) for i, c in
                      self.stage_scorer.score(doc, unit.heading, ob.doc_id, extra_text=lead_text,
-                                             regulator=ob.regulator_duty, span=span)]
+                                             regulator=ob.regulator_duty, span=span, action=ob.action)]
         build_requirements(ob)
 
 

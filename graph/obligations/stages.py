@@ -26,7 +26,7 @@ class StageScorer:
         return []
 
     def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False,
-              span: tuple[int, int] | None = None) -> list[tuple[str, float]]:
+              span: tuple[int, int] | None = None, action: str = "") -> list[tuple[str, float]]:
         """Stages for the clause doc.text[span] (default: the whole doc), best first, with confidence."""
         s: dict[str, float] = {}
         best: dict[tuple[str, str], float] = {}  # (stage, token text) -> strongest cue in it: nested cues count once
@@ -41,6 +41,11 @@ class StageScorer:
             best[key] = max(best.get(key, 0.0), w)
         for (sid, _), w in best.items():
             s[sid] = s.get(sid, 0.0) + w
+        if action and self.cfg.get("action_bonus"):
+            # the verb the obligation requires (经营, 召回, 训练…) says more about its stage than words around it
+            for sid, e in self.stages.entries.items():
+                if any(c == action or (len(c) >= 2 and c in action) for c in e["cues"]["strong"] + e["cues"]["weak"]):
+                    s[sid] = s.get(sid, 0.0) + self.cfg["action_bonus"]
         hf = self.cfg.get("heading_factor", 0.8)
         context: dict[str, float] = {}  # evidence from the chapter heading only
         for sid, cues in self.strong.items():
