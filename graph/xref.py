@@ -19,6 +19,8 @@ sanction in its text) and the reference is in the condition it sanctions (违反
 规定的…义务的，…), not the rule the penalty is measured by (依照本法第X条的规定处罚).
 
 A reference is always attached to the narrowest provision whose own words hold it (an item, else the paragraph).
+Official English translations get the same edges from their own wording ("the first paragraph of Article 17 of
+this Law", "Articles 30 and 32 of these Regulations", "Subparagraphs (2) to (7) of the preceding paragraph").
 """
 from __future__ import annotations
 
@@ -44,7 +46,22 @@ SANCTION = re.compile(r"罚款|警告|责令|吊销|没收|处分|处罚|追究|
 CONDITION_LEAD = re.compile(r"(违反|不履行|未履行|未依照|未按照|不依照|不按照|拒不|未按|未经|未取得|有|不符合|未遵守)")
 STRONG_LEAD = re.compile(r"违反|不履行|未履行|未依照|未按照|不依照|不按照")
 MEASURE_LEAD = re.compile(r"(?<![未不])(依照|依据|按照|根据|参照)$")
-PENALTY_CHAPTER = re.compile(r"法律责任|罚则")
+PENALTY_CHAPTER = re.compile(r"法律责任|罚则|Legal Liabilit|Penalt", re.I)
+
+
+# English (official translations): the anchor comes last — "paragraphs 1 and 2 of Article 40, Article 41, or
+# Article 42 of these Regulations" — so the reference list is read backwards from it.
+_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_EN_REF = (r"(?:(?:the (?:first|second|third|fourth|fifth|sixth) paragraph|paragraphs? \d+(?: (?:and|to) \d+)?)"
+           r" of )?Articles? \d+(?: (?:and|to) \d+)?")
+_EN_LIST = re.compile(rf"(?:{_EN_REF})(?:(?:,? (?:and|or) |, )(?:{_EN_REF}))*\s+$")
+_EN_ANCHOR = re.compile(r"\bof (?P<self>this Law|these Regulations|these Provisions|these Measures|these Rules)\b|"
+                        r"\bof the (?P<title>[A-Z][\w'’ ]{3,90}?(?:Law|Regulations|Provisions|Measures|Code)"
+                        r"(?: of the People's Republic of China)?)\b")
+_EN_PREV = re.compile(r"(?:(?:Subparagraphs?|items?) \((?P<i1>\d+)\)(?: (?:to|and) \((?P<i2>\d+)\))? of )?"
+                      r"the preceding (?P<n>two |three )?paragraphs?", re.I)
+_EN_STRONG = re.compile(r"violat|fails? to|not (?:perform|fulfil)", re.I)
+_EN_MEASURE = re.compile(r"(?:in accordance with|pursuant to|under)\s+(?:the provisions of\s+)?$", re.I)
 
 
 @dataclass
@@ -249,7 +266,7 @@ def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None) 
     seen: set[tuple[str, str, str]] = set()
     for pd in parsed_docs:
         doc = pd.document
-        if (only is not None and doc.id not in only) or doc.lang != "zh":
+        if only is not None and doc.id not in only:
             continue
         ix = indexes[doc.id]
         children: dict[str, list[Provision]] = defaultdict(list)
@@ -258,9 +275,13 @@ def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None) 
                 children[p.parent_id].append(p)
         for p in pd.provisions:
             text = _own_text(p, children)
-            if "第" not in text and "前" not in text and "《" not in text:
+            if doc.lang == "en":
+                found = _refs_in_en(text, p, ix, indexes, result)
+            elif "第" not in text and "前" not in text and "《" not in text:
                 continue
-            for src_edge in _refs_in(text, p, ix, indexes, titles, result):
+            else:
+                found = _refs_in(text, p, ix, indexes, titles, result)
+            for src_edge in found:
                 kind, dst, label, props = src_edge
                 key = (kind, p.id, dst)
                 if key in seen or dst == p.id:
@@ -418,3 +439,81 @@ def _emit(ref: Ref, target_doc: str | None, indexes, text, start, end, p: Provis
     if is_penalty and dst not in tix.penalty and _penalizes(text, start, end, p.id in indexes[p.doc_id].penalty,
                                                                     p.kind == "item"):
         yield "PENALIZES", dst, "Provision", {"text": ref_text}
+
+
+def _en_refs(list_text: str) -> list[Ref]:
+    refs: list[Ref] = []
+    for m in re.finditer(_EN_REF, list_text):
+        unit = m.group(0)
+        arts = [int(x) for x in re.findall(r"Articles? (\d+)(?: (?:and|to) (\d+))?", unit)[0] if x]
+        if " to " in unit.split("Article")[-1] and len(arts) == 2 and 0 < arts[1] - arts[0] <= 60:
+            arts = list(range(arts[0], arts[1] + 1))
+        paras: list[int | None] = [None]
+        pm = re.match(r"the (\w+) paragraph of", unit)
+        if pm:
+            paras = [_ORD.get(pm.group(1))]
+        else:
+            pm = re.match(r"paragraphs? (\d+)(?: (and|to) (\d+))?", unit)
+            if pm:
+                a, b = int(pm.group(1)), int(pm.group(3)) if pm.group(3) else None
+                paras = [a] if b is None else ([a, b] if pm.group(2) == "and" else list(range(a, b + 1)))
+        refs += [Ref(a, pp) for a in arts for pp in paras]
+    return refs
+
+
+def _en_target_doc(title: str | None, citing, indexes) -> str | None:
+    """this Law -> the citing document; another instrument by its English title -> its English text if loaded,
+    else its current Chinese version."""
+    if title is None:
+        return citing.id
+    try:
+        inst = registry.match_title(re.sub(r"^the\s+", "", title))
+    except Exception:  # no registry file
+        inst = None
+    if inst is None:
+        return None
+    docs = [ix.doc for ix in indexes.values() if ix.doc.instrument == inst]
+    docs.sort(key=lambda d: (d.lang != "en", not d.current, d.id))
+    return docs[0].id if docs else None
+
+
+def _refs_in_en(text: str, p: Provision, ix: _DocIndex, indexes, result: XrefResult):
+    """Official English translations: 'Article 17 of this Law', 'the first paragraph of Article 18 and Article 35
+    of this Law', 'Articles 30 and 32 of these Regulations', 'the preceding paragraph'."""
+    is_penalty = p.id in ix.penalty
+    for m in _EN_ANCHOR.finditer(text):
+        lm = _EN_LIST.search(text, 0, m.start())
+        if not lm:
+            continue
+        target_doc = _en_target_doc(m.group("title"), ix.doc, indexes)
+        ref_text = text[lm.start():m.end()]
+        if target_doc is None:
+            result.unresolved.append({"src": p.id, "text": ref_text, "reason": "instrument not in corpus"})
+            continue
+        before = text[max(text.rfind(".", 0, lm.start()), text.rfind(";", 0, lm.start())) + 1:lm.start()]
+        penal = is_penalty and bool(_EN_STRONG.search(before)) and not _EN_MEASURE.search(before)
+        for r in _en_refs(lm.group(0)):
+            dst = indexes[target_doc].resolve(r)
+            if dst is None:
+                result.unresolved.append({"src": p.id, "text": ref_text, "reason": f"no such provision in {target_doc}"})
+                continue
+            props = {"text": ref_text}
+            if target_doc != p.doc_id:
+                props["external"] = True
+            yield "CITES", dst, "Provision", props
+            if penal and dst not in indexes[target_doc].penalty:
+                yield "PENALIZES", dst, "Provision", {"text": ref_text}
+    for m in _EN_PREV.finditer(text):
+        if p.article is None or not p.paragraph:
+            continue
+        n = {"two ": 2, "three ": 3}.get((m.group("n") or "").lower(), 1)
+        paras = [pp for pp in range(p.paragraph - n, p.paragraph) if pp >= 1]
+        if m.group("i1") and n == 1 and paras:
+            i1, i2 = int(m.group("i1")), int(m.group("i2") or m.group("i1"))
+            refs = [Ref(p.article, paras[0], it) for it in range(i1, i2 + 1)] if 0 <= i2 - i1 <= 30 else []
+        else:
+            refs = [Ref(p.article, pp) for pp in paras]
+        for r in refs:
+            dst = ix.resolve(r)
+            if dst is not None:
+                yield "CITES", dst, "Provision", {"text": m.group(0)}

@@ -155,3 +155,19 @@ def test_penalty_links_come_from_liability_chapters(corpus_xref):
     pen = [e for e in corpus_xref.edges if e["type"] == "PENALIZES"]
     assert len(pen) > 80
     assert not any(e["dst"].startswith(e["src"].split("/")[0] + "/") and e["dst"] == e["src"] for e in pen)
+
+
+def test_official_english_references(corpus_xref):
+    cites = _edges(corpus_xref, "CITES")
+    assert ("pipl.en/art30/p1", "pipl.en/art17/p1") in cites  # "the first paragraph of Article 17 of this Law"
+    assert {("pipl.en/art45/p1", "pipl.en/art18/p1"), ("pipl.en/art45/p1", "pipl.en/art35")} <= cites
+    assert {("pipl.en/art60/p3", "pipl.en/art60/p1"), ("pipl.en/art60/p3", "pipl.en/art60/p2")} <= cites
+    assert _edges(corpus_xref, "CITES", "pipl.en/art13/p2") == {("pipl.en/art13/p2", f"pipl.en/art13/p1/i{n}")
+                                                                for n in range(2, 8)}
+    # another instrument by its English title: its official English text
+    assert ("network-data-reg.en/art26/p1", "pipl.en/art53") in cites
+    # "Article 12, Articles 16 to 20, Article 22, paragraphs 1 and 2 of Article 40, Article 41, or Article 42 of
+    # these Regulations" in the liability chapter: the same sanctioned clauses as the Chinese text
+    en = {d.split("/", 1)[1] for _, d in _edges(corpus_xref, "PENALIZES", "network-data-reg.en/art55/p1")}
+    zh = {d.split("/", 1)[1] for _, d in _edges(corpus_xref, "PENALIZES", "network-data-reg/art55/p1")}
+    assert en == zh and {"art12", "art16", "art20", "art40/p1", "art40/p2", "art42"} <= en
