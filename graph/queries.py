@@ -284,9 +284,23 @@ class Queries:
             kinds=list(kinds or []), lang=lang)
         return [dict(self._decorate(r["p"]), score=float(r["score"])) for r in rows]
 
+    def all_documents(self) -> list:
+        """Every document as an ingest.model.Document (for in-process consumers that speak the ingest types)."""
+        from ingest.model import Document
+
+        return [Document(**{k: v for k, v in d.items() if k in Document.model_fields and v is not None})
+                for d in self.documents(refresh=True)]
+
     def all_provisions(self, current_only: bool = True, *, kinds: Sequence[str] | None = None,
-                       lang: str | None = None, with_embeddings: bool = False) -> list[dict]:
-        """Every provision (document order), for in-process indexes rebuilt from the store."""
+                       lang: str | None = None, with_embeddings: bool = False, as_models: bool = False) -> list:
+        """Every provision (document order), for in-process indexes rebuilt from the store: JSON-ready dicts, or
+        ingest.model.Provision objects with as_models=True."""
+        if as_models:
+            from ingest.model import Provision
+
+            rows = self.all_provisions(current_only, kinds=kinds, lang=lang)
+            return [Provision(**{k: v for k, v in r.items() if k in Provision.model_fields and v is not None})
+                    for r in rows]
         where = _filters(current_only, kinds, lang)
         extra = ", p.embedding AS embedding" if with_embeddings else ""
         rows = self.store.run(f"MATCH (p:Provision) WITH p {where} RETURN {P} AS p{extra}",

@@ -92,7 +92,7 @@ class StoreProvider:
 
     @cached_property
     def _provs(self) -> list[Provision]:
-        return list(self.q.all_provisions())
+        return list(self.q.all_provisions(current_only=False, as_models=True))  # every version, as ingest types
 
     def documents(self) -> list[Document]:
         return self._docs

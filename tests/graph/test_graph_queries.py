@@ -164,3 +164,16 @@ def test_neo4j_indexes(loaded_store):
     assert idx["provision_text"]["type"] == "FULLTEXT"
     assert idx["provision_text"]["options"]["indexConfig"]["fulltext.analyzer"] == "cjk"
     assert idx["provision_embedding"]["type"] == "VECTOR"
+
+
+def test_ingest_types_for_in_process_consumers(q):
+    from ingest.model import Document, Provision
+
+    docs = q.all_documents()
+    assert all(isinstance(d, Document) for d in docs) and {"pipl", "mdsr-2021", "pipl.en"} <= {d.id for d in docs}
+    assert next(d for d in docs if d.id == "mdsr-2021").current is False
+    provs = q.all_provisions(current_only=False, as_models=True)
+    assert all(isinstance(p, Provision) for p in provs[:100])
+    p29 = next(p for p in provs if p.id == "pipl/art29")
+    assert p29.citation == "《个人信息保护法》第二十九条" and p29.article == 29 and p29.path
+    assert any(p.doc_id == "mdsr-2021" for p in provs)
