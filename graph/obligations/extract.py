@@ -317,10 +317,15 @@ class Extractor:
                 action_i = i
                 break
         if action_i is None:
+            g = taxonomy.glossary()
+            nouns = {e.start for e in doc.ents}
             for i, t in enumerate(toks):
-                if t.text not in skip and not t.is_punct:
-                    action_i = i
+                if t.text in skip or t.is_punct:
+                    continue
+                if t.i in nouns or g.en(t.text):  # an actor or a glossary noun is not the action
                     break
+                action_i = i
+                break
         if action_i is None:
             return "", ""
         if cue.text in ("负责", "享有"):  # cues that are verbs themselves
