@@ -694,7 +694,8 @@ def page_corpus() -> None:
         c.metric(lbl, f"{v:,}")
 
     table = []
-    for d in sorted(docs, key=lambda d: (d.get("level") or "", d.get("id") or "")):
+    rank = {lvl: i for i, lvl in enumerate(LEVELS)}
+    for d in sorted(docs, key=lambda d: (rank.get(d.get("level") or "", 99), d.get("id") or "")):
         table.append({
             "文件 Document": _g(d, "title", default=d.get("id")),
             "编号 Id": d.get("id"),
@@ -706,7 +707,11 @@ def page_corpus() -> None:
             "条款 Provisions": _g(d, "provisions", "provision_count", default=None),
         })
     st.markdown("#### 已收录文件 Documents loaded")
-    st.dataframe(table, hide_index=True, width="stretch")
+    small = st.column_config.TextColumn(width="small")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "文件 Document": st.column_config.TextColumn(width="large"),
+        "编号 Id": st.column_config.TextColumn(width="medium"), "版本 Version": small, "语言 Lang": st.column_config.TextColumn(width=40),
+        "条款 Provisions": st.column_config.NumberColumn(width="small")})
 
     try:
         from ingest.registry import missing_instruments
