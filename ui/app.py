@@ -254,8 +254,9 @@ def render_answer(resp: dict) -> None:
     if took is not None:
         meta.append(f"{took / 1000:.1f} s")
     st.caption(" · ".join(meta))
-    for n in resp.get("notes") or []:
-        st.info(n)
+    notes = list(dict.fromkeys(n for n in resp.get("notes") or [] if n))
+    if notes:
+        st.info("\n".join(f"- {n}" for n in notes), icon="ℹ️")
     if citations:
         st.markdown("#### 引用条文 Cited clauses")
     for i, c in enumerate(citations):
