@@ -53,6 +53,7 @@ class ApiSettings:
     max_body_bytes: int = field(default_factory=lambda: _env_int("YIGUI_API_MAX_BODY", 64 * 1024))
     rate_limit: int = field(default_factory=lambda: _env_int("YIGUI_API_RATE_LIMIT", 120))  # requests per window
     rate_window_s: int = field(default_factory=lambda: _env_int("YIGUI_API_RATE_WINDOW", 60))
+    auth_failures: int = field(default_factory=lambda: _env_int("YIGUI_API_AUTH_FAILURES", 30))  # bad keys per window per address
     max_checklist_rows: int = 20000
 
 
@@ -277,6 +278,17 @@ class RateLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
+    def blocked(self, who: str) -> int:
+        """Seconds until `who` may try again (0: not blocked), without counting a hit."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits.get(who)
+            while q and now - q[0] >= self.window_s:
+                q.popleft()
+            if q is not None and len(q) >= self.limit:
+                return max(1, int(self.window_s - (now - q[0])) + 1)
+            return 0
+
     def check(self, who: str) -> tuple[bool, int, int]:
         """(allowed, remaining, retry_after_s)."""
         now = time.monotonic()
@@ -452,6 +464,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     backend = backend or Backend()
     keys = keys or KeyStore()
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
+    failures = RateLimiter(settings.auth_failures, settings.rate_window_s)
     bearer = HTTPBearer(auto_error=False, description="API key from `yigui apikey create --name NAME`")
 
     @asynccontextmanager
@@ -524,12 +537,19 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     def authenticated(request: Request,
                       creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey:
         challenge = {"WWW-Authenticate": "Bearer"}
+        client = f"ip:{request.client.host if request.client else '?'}"
+        wait = failures.blocked(client)
+        if wait:  # many bad keys from one address: stop before spending a scrypt on each
+            raise ApiProblem(429, "Too many requests",
+                             f"too many failed authentications from this address; retry after {wait} s",
+                             headers={"Retry-After": str(wait)})
         if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
             raise ApiProblem(401, "Unauthorized",
                              "send an API key as `Authorization: Bearer <key>`; create one with "
                              "`yigui apikey create --name NAME`", headers=challenge)
         key = keys.verify(creds.credentials)
         if key is None:
+            failures.check(client)
             raise ApiProblem(401, "Unauthorized", "the API key is unknown or revoked; check `yigui apikey list`",
                              headers=challenge)
         ok, remaining, retry = limiter.check(key.id)

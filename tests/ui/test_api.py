@@ -287,3 +287,13 @@ def test_blank_or_garbage_input_is_a_client_error_not_a_500(client):
     assert_problem(client.post("/v1/ask", json={"question": "   "}), 422)
     assert_problem(client.get("/v1/provisions/《不存在的法》第九九九条"), 404)
     assert_problem(client.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"}), 422)
+
+
+def test_repeated_bad_keys_from_one_address_are_throttled(shared_backend, keystore, api_key):
+    app = create_app(backend=shared_backend, keys=keystore, settings=ApiSettings(auth_failures=3))
+    with serve(app) as url:
+        bad = {"Authorization": "Bearer " + api_key[:-4] + "xxxx"}  # a real key id, a wrong secret
+        assert [httpx.get(f"{url}/v1/documents", headers=bad).status_code for _ in range(3)] == [401] * 3
+        r = httpx.get(f"{url}/v1/documents", headers=bad)
+        assert "failed authentications" in assert_problem(r, 429)["detail"]
+        assert int(r.headers["retry-after"]) >= 1
