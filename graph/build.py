@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.store import GraphStore
+from graph.store import GraphStore, StoreError
+from ingest.model import IngestError
 
 _GRAPH_DIR = Path(__file__).resolve().parent
 
@@ -84,8 +85,6 @@ def build(paths: list[Path] | None, store: GraphStore, *, progress: bool = True,
     """Parse `paths` (None: the corpus) and load what changed into `store`; see the module docstring."""
     from ingest.pipeline import ingest_paths
 
-    from graph import xref
-
     t0 = time.perf_counter()
     rep = BuildReport()
     res = ingest_paths(paths, progress=progress)
@@ -94,6 +93,22 @@ def build(paths: list[Path] | None, store: GraphStore, *, progress: bool = True,
     rep.documents = len(docs)
     t_parse = time.perf_counter()
 
+    try:
+        _load(rep, docs, store, progress=progress, embed=embed, extract=extract, force=force)
+    except StoreError as e:
+        # the failing batch was rolled back; documents whose marker is not written are redone by the next run
+        rep.errors.append(IngestError("graph store", str(e), "fix the cause and run `yigui ingest` again: "
+                                      "documents that finished loading are skipped, the rest are redone"))
+        rep.counts = store.counts()
+    rep.timings = {"parse_s": round(t_parse - t0, 2), **rep.timings, "total_s": round(time.perf_counter() - t0, 2)}
+    return rep
+
+
+def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: bool, extract: bool,
+          force: bool) -> None:
+    from graph import xref
+
+    t_parse = time.perf_counter()
     store.setup_schema()
     key = build_key(embed, extract)
     known = {} if force else store.known_markers()
@@ -137,12 +152,8 @@ def build(paths: list[Path] | None, store: GraphStore, *, progress: bool = True,
     # 5. markers last: a document interrupted before this point is redone by the next run
     store.mark_loaded([pd.document for pd in changed], build_key=key)
     rep.counts = store.counts()
-    t_end = time.perf_counter()
-    rep.timings = {"parse_s": round(t_parse - t0, 2), "load_s": round(t_load - t_parse, 2),
-                   "xref_s": round(t_xref - t_load, 2), "obligations_s": round(t_obl - t_xref, 2),
-                   "embed_s": round(t_emb - t_obl, 2), "total_s": round(t_end - t0, 2)}
-    _say(progress, "done: " + ", ".join(f"{k} {v}" for k, v in rep.counts.items() if v))
-    return rep
+    rep.timings = {"load_s": round(t_load - t_parse, 2), "xref_s": round(t_xref - t_load, 2),
+                   "obligations_s": round(t_obl - t_xref, 2), "embed_s": round(t_emb - t_obl, 2)}
 
 
 def _obligations(store: GraphStore, changed, rep: BuildReport, progress: bool) -> tuple[int, int]:

@@ -172,3 +172,24 @@ def test_ingesting_an_old_version_alone_keeps_the_newer_one_current(make_scratch
     build([small_corpus[4]], s, progress=False, embed=False, extract=False)
     assert s.run("MATCH (:Provision {id: 'pipl.en/art29'})-[:TRANSLATION_OF]->(z) RETURN z.id AS id") == [
         {"id": "pipl/art29"}]
+
+
+def test_a_failed_batch_is_reported_by_build_not_raised(make_scratch, small_corpus, monkeypatch):
+    s = make_scratch()
+    real = GraphStore.write_batches
+
+    def failing(self, cypher, rows, batch_size=500, **kw):
+        if "MERGE (p:Provision" in cypher:
+            raise StoreError("batch 1 of dsl provisions (rows 1-129, first 'dsl/art1') failed and was rolled back: "
+                             "disk full")
+        return real(self, cypher, rows, batch_size, **kw)
+
+    monkeypatch.setattr(GraphStore, "write_batches", failing)
+    rep = build(small_corpus[:1], s, progress=False, embed=False, extract=False)
+    assert len(rep.errors) == 1
+    err = rep.errors[0]
+    assert err.file == "graph store" and "batch 1 of dsl provisions" in err.problem and "yigui ingest" in err.hint
+    assert s.known_markers() == {}
+    monkeypatch.undo()
+    rep = build(small_corpus[:1], s, progress=False, embed=False, extract=False)
+    assert not rep.errors and rep.loaded == ["dsl"] and list(s.known_markers()) == ["dsl"]
