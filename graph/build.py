@@ -97,8 +97,10 @@ def build(paths: list[Path] | None, store: GraphStore, *, progress: bool = True,
         _load(rep, docs, store, progress=progress, embed=embed, extract=extract, force=force)
     except StoreError as e:
         # the failing batch was rolled back; documents whose marker is not written are redone by the next run
-        rep.errors.append(IngestError("graph store", str(e), "fix the cause and run `yigui ingest` again: "
-                                      "documents that finished loading are skipped, the rest are redone"))
+        err = IngestError("graph store", str(e), "fix the cause and run `yigui ingest` again: documents that "
+                          "finished loading are skipped, the rest are redone")
+        rep.errors.append(err)
+        res.errors.append(err)  # `yigui ingest` prints the ingest result's errors and exits 1
         rep.counts = store.counts()
     rep.timings = {"parse_s": round(t_parse - t0, 2), **rep.timings, "total_s": round(time.perf_counter() - t0, 2)}
     return rep
