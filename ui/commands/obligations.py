@@ -47,6 +47,12 @@ def obligations(
         err.print(f"[red]✗[/red] cannot open the graph store: {exc} — run `yigui ingest` first (or `yigui db status`)")
         raise typer.Exit(1)
     try:
+        if doc and not store.run("MATCH (d:Document) WHERE d.id = $doc OR d.instrument = $doc RETURN d.id AS id LIMIT 1",
+                                 doc=doc):
+            known = sorted(r["id"] for r in store.run("MATCH (d:Document) WHERE d.lang = 'zh' RETURN d.id AS id"))
+            err.print(f"[red]✗[/red] --doc {doc!r}: no such document in the store — use a document id or instrument "
+                      f"id: {', '.join(known)}")
+            raise typer.Exit(2)
         rows = ob.query(store, actor=actor_id, stage=stage_id, modality=modality, doc=doc, level=level,
                         current_only=not all_versions, include_inherited=not direct_only, limit=limit,
                         offset=offset, regulator_duties=True if regulators else (None if actor_id else False))
