@@ -170,9 +170,10 @@ class Glossary:
             self.by_zh.setdefault(t["zh"], t)
             for z in (t.get("aliases") or {}).get("zh") or []:
                 self.by_zh.setdefault(z, t)
-        for t in self.terms:  # names before aliases, as in Taxonomy
+        mappable = [t for t in self.terms if t.get("cat") != "verb-common"]  # too common to map questions
+        for t in mappable:  # names before aliases, as in Taxonomy
             self.en_index.setdefault(norm(t["en"]), t["zh"])
-        for t in self.terms:
+        for t in mappable:
             for a in (t.get("aliases") or {}).get("en") or []:
                 self.en_index.setdefault(norm(a), t["zh"])
         self._zh_sorted = sorted(self.by_zh, key=len, reverse=True)

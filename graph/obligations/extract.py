@@ -35,7 +35,7 @@ def _verbs() -> set[str]:
     out = {"取得", "办理", "查验", "落实", "设立", "配备", "承担", "协助", "遵守", "执行", "组织", "实施", "具备", "符合",
            "保护", "加强", "接受", "公示", "披露", "核实", "审查", "检查", "监督", "管理", "标注", "召回", "删除", "停止"}
     for t in taxonomy.glossary().terms:
-        if t.get("cat") == "verb":
+        if t.get("cat") in ("verb", "verb-common"):
             out.add(t["zh"])
             out.update((t.get("aliases") or {}).get("zh") or [])
     return out

@@ -83,3 +83,10 @@ def test_english_question_maps_to_chinese_legal_terms():
     got = g.zh_terms_in_english("Does a hospital need separate consent to de-identify patient records for AI training data?")
     assert {"单独同意", "去标识化", "病历", "训练数据", "医疗机构"} <= set(got)
     assert g.zh_terms_in_english("What is the weather?") == []
+
+
+def test_common_english_verbs_do_not_map_questions_but_translate_requirements():
+    g = taxonomy.glossary()
+    assert g.en("符合") == "comply with"
+    got = g.zh_terms_in_english("Do we have to make a report and issue a notice?")
+    assert got == ["报告", "告知"]  # not 具备 (have), 作出 (make) or 出具 (issue)
