@@ -293,8 +293,11 @@ def _start(root: Path, heap: str, timeout: float) -> dict:
                       + last_error)
 
 
-def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout: float | None = None) -> ServerInfo:
-    """Connection info for the local server of this YIGUI_HOME, starting it first when it is not running."""
+def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout: float | None = None,
+                  owner_pid: int | None = None) -> ServerInfo:
+    """Connection info for the local server of this YIGUI_HOME, starting it first when it is not running.
+
+    owner_pid: stop the server when that process ends, even if it is killed (test sessions: no orphan servers)."""
     root = _root(home)
     heap = heap or os.environ.get("YIGUI_DB_HEAP", "1g")
     timeout = timeout or float(os.environ.get("YIGUI_DB_START_TIMEOUT", "90"))
@@ -302,7 +305,27 @@ def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout:
         state = _running_state(root)
         if state is None:
             state = _start(root, heap, timeout)
+            if owner_pid:
+                subprocess.Popen([sys.executable, "-m", "graph.server", "_watch", str(owner_pid), str(root.parent)],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True, close_fds=True)
         return _info(root, state, _password(root))
+
+
+def _watch(owner_pid: int, home: Path) -> None:
+    """Stop the server of `home` once owner_pid is gone (or the server itself is)."""
+    root = _root(home)
+    while True:
+        time.sleep(2.0)
+        if _running_state(root) is None:
+            return
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            stop_server(home)
+            return
+        except PermissionError:
+            pass
 
 
 def _terminate(pid: int, timeout: float = 30.0) -> None:
@@ -404,7 +427,9 @@ def drop_database(info: ServerInfo, name: str) -> None:
 
 if __name__ == "__main__":  # python -m graph.server start|stop|status
     cmd = sys.argv[1] if len(sys.argv) > 1 else "status"
-    if cmd == "start":
+    if cmd == "_watch":
+        _watch(int(sys.argv[2]), Path(sys.argv[3]))
+    elif cmd == "start":
         print(json.dumps(asdict(ensure_server()) | {"password": "***"}, indent=2))
     elif cmd == "stop":
         print("stopped" if stop_server() else "not running")

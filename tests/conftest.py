@@ -70,7 +70,7 @@ def graph_server(yigui_home):
         return
     from graph.server import ensure_server, stop_server
 
-    info = ensure_server(yigui_home)
+    info = ensure_server(yigui_home, owner_pid=os.getpid())  # stopped even if this run is killed
     yield info
     stop_server(yigui_home)
 

@@ -7,6 +7,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 
 import httpx
 import neo4j
@@ -129,3 +130,20 @@ def test_cli_db_commands(home):
     r = run("stop")
     assert r.returncode == 0 and "stopped" in r.stdout
     assert run("status").returncode == 3
+
+
+def test_server_of_a_killed_owner_is_stopped(home):
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        info = server.ensure_server(home, owner_pid=owner.pid)
+        assert server.server_status(home)["running"]
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.time() + 60
+    while time.time() < deadline and server.server_status(home)["running"]:
+        time.sleep(0.5)
+    assert server.server_status(home)["running"] is False
+    status = f"/proc/{info.pid}/status"
+    if os.path.exists(status):  # the java process was started from this process: at most an unreaped zombie
+        assert "\nState:\tZ" in open(status).read()
