@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
@@ -286,6 +287,9 @@ def describe_filters(filters: dict[str, Any]) -> str:
     return "；".join(parts) or "全部 All obligations"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def render(
     rows: list[ChecklistRow],
     fmt: str,
@@ -296,7 +300,9 @@ def render(
 ) -> bytes:
     """The checklist file's bytes in one of FORMATS."""
     fmt = fmt.lower()
-    filters = filters or {}
+    # user-typed title and filters may hold control characters, which xlsx and docx (XML) cannot store
+    title = _CONTROL.sub("", title)
+    filters = {k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in (filters or {}).items()}
     if fmt == "xlsx":
         return _xlsx(rows, title, filters, progress)
     if fmt == "docx":
