@@ -661,7 +661,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         current_only: bool = True,
         include_inherited: bool = True,
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=1_000_000, description="rows to skip (the previous page's next_offset)"),
         _: ApiKey = Depends(authenticated),
     ):
         """Obligations filtered by actor, stage, modality, document and level; paginated with limit/offset."""

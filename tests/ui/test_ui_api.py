@@ -145,6 +145,8 @@ def test_unknown_actor_names_the_parameter(client):
 def test_bad_query_parameter_is_a_problem_naming_the_field(client):
     body = assert_problem(client.get("/v1/obligations", params={"limit": 0}), 422)
     assert any(e["field"].endswith("limit") for e in body["errors"])
+    body = assert_problem(client.get("/v1/obligations", params={"offset": 2**31}), 422)  # the store's int range
+    assert any(e["field"].endswith("offset") for e in body["errors"])
 
 
 @needs_qa
