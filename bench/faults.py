@@ -296,6 +296,8 @@ def _wait_recovery(url: str, key: str, limit_s: float = 60) -> float | None:
 def drill_api_outage(work: Path, corpus_kind: str) -> dict:
     """One loaded store and one API process; the server is killed twice: restarted on the same ports, then on new
     free ports (what `yigui db start` does when nothing pins them)."""
+    import httpx
+
     from graph.server import ensure_server
     from ui.apikeys import KeyStore
 
@@ -318,6 +320,14 @@ def drill_api_outage(work: Path, corpus_kind: str) -> dict:
         _, key = KeyStore(home / "apikeys.json").create("fault-drill")
         password = (home / "arcadedb" / "password").read_text().strip()
         api, url = _start_api(home, fixed)
+        t0 = time.perf_counter()  # the API warms its retrieval index in the background: 503 until it is ready
+        while time.perf_counter() - t0 < 600:
+            with contextlib.suppress(Exception):
+                if httpx.get(url + "/v1/search", params={"q": "单独同意"}, timeout=60,
+                             headers={"Authorization": f"Bearer {key}"}).status_code == 200:
+                    break
+            time.sleep(1)
+        out["search_ready_after_s"] = round(time.perf_counter() - t0, 1)
         out["before"] = _probe(url, key, password)
         say("  before: " + ", ".join(f"{r['call']}={r['status']} ({r['s']} s)" for r in out["before"]))
         for mode in ("same-ports", "new-ports"):
