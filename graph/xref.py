@@ -181,7 +181,7 @@ def _parse_units(text: str, pos: int) -> tuple[list[tuple[str, Ref, bool]], int]
                     joiner = j
                     break
         m = UNIT.match(text, i + len(joiner))
-        if not m or (not first and not joiner and False):
+        if not m:
             break
         try:
             n = cn_to_int(m.group(1) or m.group(2))
