@@ -490,7 +490,12 @@ def diff_html(old: str, new: str) -> str:
 
 def _dot_label(text: Any, width: int = 18) -> str:
     s = re.sub(r"\s+", " ", str(text or ""))
-    lines = [s[i:i + width] for i in range(0, min(len(s), width * 3), width)]
+    if sum(ord(ch) < 0x2E80 for ch in s) > len(s) / 2:  # mostly Latin: wrap at spaces, twice as wide
+        import textwrap
+
+        lines = textwrap.wrap(s, width * 2)[:3]
+    else:
+        lines = [s[i:i + width] for i in range(0, min(len(s), width * 3), width)]
     return "\\n".join(x.replace('"', "'").replace("\\", "") for x in lines)
 
 
@@ -524,6 +529,7 @@ def neighbourhood_dot(p: dict, nb: dict) -> str:
                 lines.append(f'n{n} -> {center} [label="{edge}"];')
             else:
                 lines.append(f'{center} -> n{n} [label="{edge}"];')
+    shared: dict[tuple[str, str], str] = {}  # one node per actor/stage, however many obligations point at it
     for ob in _ids_of(nb.get("obligations"))[:6]:
         n += 1
         ob_node = f"n{n}"
@@ -532,15 +538,19 @@ def neighbourhood_dot(p: dict, nb: dict) -> str:
         lines.append(f'{ob_node} [label="{lab}", width={_dot_width(lab)}, shape=note, fillcolor="#E6F4EA"];')
         lines.append(f'{ob_node} -> {center} [label="出自 derived from"];')
         for a in export._ids(ob.get("actors"))[:3]:
-            n += 1
-            lab = _dot_label(export.label("actor", a).split(" (")[0], 12)
-            lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=ellipse, fillcolor="#FFFFFF"];')
-            lines.append(f'{ob_node} -> n{n} [label="约束 binds"];')
+            if ("actor", a) not in shared:
+                n += 1
+                shared[("actor", a)] = f"n{n}"
+                lab = _dot_label(export.label("actor", a).split(" (")[0], 12)
+                lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=ellipse, fillcolor="#FFFFFF"];')
+            lines.append(f'{ob_node} -> {shared[("actor", a)]} [label="约束 binds"];')
         for s in export._ids(ob.get("stages") or ob.get("stage_ids"))[:2]:
-            n += 1
-            lab = _dot_label(export.label("stage", s).split(" (")[0], 12)
-            lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=cds, fillcolor="#FFFFFF"];')
-            lines.append(f'{ob_node} -> n{n} [label="阶段 stage"];')
+            if ("stage", s) not in shared:
+                n += 1
+                shared[("stage", s)] = f"n{n}"
+                lab = _dot_label(export.label("stage", s).split(" (")[0], 12)
+                lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=cds, fillcolor="#FFFFFF"];')
+            lines.append(f'{ob_node} -> {shared[("stage", s)]} [label="阶段 stage"];')
     lines.append("}")
     return "\n".join(lines)
 

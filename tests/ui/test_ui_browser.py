@@ -30,7 +30,15 @@ try:
 except ImportError:
     HAVE_QA = False
 
-IDLE = "document.querySelector('[data-testid=\"stStatusWidget\"]') === null"
+IDLE = ("document.querySelector('[data-testid=\"stStatusWidget\"]') === null && "
+        "document.querySelectorAll('[data-stale=\"true\"]').length === 0")
+
+
+def settle(browser, timeout: float = 120) -> None:
+    """Wait until the script run has finished and no element of the previous run is left on the page."""
+    browser.wait_for(IDLE, timeout=timeout)
+    time.sleep(1.0)
+    browser.wait_for(IDLE, timeout=timeout)
 
 
 def click_js(text: str, *also: str) -> str:
@@ -86,7 +94,7 @@ def test_browser_asks_and_shows_the_cited_clause(running_app, browser):
     browser.type_text("医院处理患者的敏感个人信息，需要取得患者的单独同意吗？")
     assert browser.wait_for(click_js("提问 Ask"), timeout=30)
     browser.wait_for("document.body.innerText.includes('《个人信息保护法》第二十九条')", timeout=420)
-    browser.wait_for(IDLE, timeout=120)
+    settle(browser)
     text = browser.eval("document.body.innerText")
     assert "处理敏感个人信息应当取得个人的单独同意" in text  # the cited clause, verbatim
     assert "Traceback" not in text
@@ -94,14 +102,16 @@ def test_browser_asks_and_shows_the_cited_clause(running_app, browser):
 
     assert browser.wait_for(click_js("Open in context", "个人信息保护法", "第二十九条"), timeout=30)
     browser.wait_for("document.body.innerText.includes('第二节 敏感个人信息的处理规则')", timeout=120)
-    browser.wait_for(IDLE, timeout=60)
+    settle(browser)
+    assert "Cited clauses" not in browser.eval("document.body.innerText")  # the answer page is gone
+    browser.wait_for("document.querySelector('svg .node') !== null", timeout=60)
     browser.screenshot(ARTIFACTS / "browser-clause.png", full_page=False)
 
 
 def test_browser_opens_a_shared_clause_link(running_app, browser):
     browser.goto(f"{running_app}/?clause=mdsr-2024/art19")
     browser.wait_for("document.body.innerText.includes('《医疗器械监督管理条例》第十九条')", timeout=180)
-    browser.wait_for(IDLE, timeout=120)
+    settle(browser)
     text = browser.eval("document.body.innerText")
     assert "国务院疾病预防控制部门" in text and "Versions & changes" in text
     assert browser.eval("document.querySelectorAll('ins').length") >= 1  # the 2024 amendment, marked
