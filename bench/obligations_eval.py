@@ -1,7 +1,9 @@
 """Obligation extraction against the project's annotated set (corpus/eval/obligations.jsonl).
 
-Two splits: `dev` (162 provisions, 13 documents; the rules were developed against it) and `heldout` (38 provisions
-from 6 other documents, annotated after the rules were written and never used to change them). Per provision the
+Three splits: `dev` (162 provisions, 13 documents; the rules were developed against it), `heldout` (38 provisions
+from 6 other documents, annotated after the rules were written and never used to change them) and `heldout2`
+(48 provisions from 10 further documents, annotated under corpus/eval/STAGES.md before the stage scorer was
+reworked, and never used to tune it). Per provision the
 gold record lists the modalities stated in it (empty: not normative), the bound actors
 (taxonomy ids; regulators as `reg:<id>`) and the lifecycle stages. Predictions are the union over the
 obligations extracted from that provision. Prints precision/recall/F1 per field (micro over (provision, label)
@@ -77,6 +79,20 @@ def evaluate(gold: list[dict], pred: dict) -> tuple[dict, list[str]]:
     return scores, errors
 
 
+def per_stage(gold: list[dict], pred: dict) -> dict[str, dict]:
+    """Precision/recall/F1 of each stage label over the normative gold provisions."""
+    counts: dict[str, list[int]] = {}
+    for g in gold:
+        if not g["modality"]:
+            continue
+        gs = set(g["stages"])
+        ps = pred.get(g["provision_id"], {}).get("stages", set())
+        for s in gs | ps:
+            c = counts.setdefault(s, [0, 0, 0])
+            c[0 if s in gs and s in ps else 1 if s in ps else 2] += 1
+    return {s: prf(*c) for s, c in sorted(counts.items())}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -99,7 +115,7 @@ def main() -> None:
         "gold_provisions": len(gold), "gold_documents": len({g["doc_id"] for g in gold}),
         "scores": scores, "splits": splits, "obligations": len(result.obligations), "terms": len(result.terms),
         "documents": len(docs), "parse_s": round(t1 - t0, 2), "import_s": round(t2 - t1, 2),
-        "extract_s": round(t3 - t2, 2),
+        "extract_s": round(t3 - t2, 2), "per_stage": per_stage(gold, pred),
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -112,6 +128,10 @@ def main() -> None:
                 extra = f"  accuracy {s['accuracy']:.3f} on {s['judged']}" if fld == "actors" else ""
                 print(f"{fld:9} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}  "
                       f"(tp {s['tp']} fp {s['fp']} fn {s['fn']}){extra}")
+        print("-- stages, per label (all splits)")
+        for sid, s in report["per_stage"].items():
+            print(f"  {sid:26} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}  "
+                  f"(tp {s['tp']} fp {s['fp']} fn {s['fn']})")
         print(f"corpus: {report['documents']} documents -> {report['obligations']} obligations, {report['terms']} terms; "
               f"parse {report['parse_s']} s, extraction {report['extract_s']} s (incl. pipeline build)")
     if args.errors:
