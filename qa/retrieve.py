@@ -25,21 +25,24 @@ from ingest.model import Document, Provision
 
 from .provider import Provider, default_provider
 from .schemas import SearchResult
-from .text import QueryAnalysis, analyse, tokens_zh, tokens_en
+from .text import QueryAnalysis, analyse, bigrams_zh, tokens_en, tokens_zh
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "r3"
+INDEX_VERSION = "r5"
 MIN_SECTION_CHARS = 20
 
 # fusion weights (reciprocal-rank fusion, k=RRF_K); fitted on corpus/eval/questions.jsonl, checked on dev.jsonl
 WEIGHTS = {
     "bm25": 1.0,  # jieba BM25 over Chinese article text (English: glossary-translated terms)
-    "dense": 1.0,  # e5 cosine, whole article
-    "dense_para": 0.7,  # e5 cosine, best paragraph of the article
-    "bm25_en": 0.6,  # BM25 over the official English translation (English questions)
-    "dense_en": 0.6,  # e5 cosine against the official English translation (English questions)
+    "bm25_bi": 1.0,  # BM25 over CJK character bigrams (segmentation-proof, like a CJK full-text analyzer)
+    "terms": 0.5,  # legal terms (glossary/actors) of the question that the clause contains, idf-weighted
+    "dense": 0.6,  # e5 cosine, whole article prefixed with its instrument's title
+    "dense_para": 0.5,  # e5 cosine, best paragraph of the article
+    "bm25_en": 0.0,  # BM25 over the official English translation: measured no gain over glossary translation
+    "dense_en": 1.0,  # e5 cosine against the official English translation (English questions)
 }
+EN_SIGNALS = {"bm25_en": "bm25", "dense_en": "dense"}
 RRF_K = 20
 TITLE_BOOST = 0.03  # question names the instrument (short title or registry alias)
 PENALTY_BOOST = 0.012  # question asks about penalties and the clause is one
@@ -76,6 +79,11 @@ def _is_unit(p: Provision) -> bool:
 def unit_lexical_text(u: Unit) -> str:
     """What BM25 sees: title, headings above the clause, its own heading and text."""
     return " ".join([u.doc.short_title, *u.prov.path, u.prov.heading or "", u.prov.text])
+
+
+def unit_dense_text(u: Unit) -> str:
+    """What the article embedding sees: the instrument's title tells e5 which law a generic clause belongs to."""
+    return f"{u.doc.short_title} {u.prov.heading or ''}：{u.prov.text}"
 
 
 class Retriever:
@@ -154,16 +162,17 @@ class Retriever:
         from graph.embed import embed_texts
 
         zh_tok = [tokens_zh(unit_lexical_text(u)) for u in self.zh_units]
+        zh_bi = [bigrams_zh(unit_lexical_text(u)) for u in self.zh_units]
         en_tok = [tokens_en(unit_lexical_text(u)) for u in self.en_units]
         para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) for c in u.paragraphs]
-        texts = [u.prov.text for u in self.zh_units]
+        texts = [unit_dense_text(u) for u in self.zh_units]
         show = os.environ.get("YIGUI_PROGRESS", "1") != "0"
         E = embed_texts(texts, "passage", self.embedder, progress=show, desc="embedding clauses")
         P = embed_texts([self.by_id[pid].text for _, pid in para_ids], "passage", self.embedder, progress=show,
                         desc="embedding paragraphs")
         EN = embed_texts([u.prov.text for u in self.en_units], "passage", self.embedder, progress=show,
                          desc="embedding English clauses")
-        return {"fp": fp, "zh_tok": zh_tok, "en_tok": en_tok, "E": E, "P": P, "EN": EN,
+        return {"fp": fp, "zh_tok": zh_tok, "zh_bi": zh_bi, "en_tok": en_tok, "E": E, "P": P, "EN": EN,
                 "para_owner": np.array([i for i, _ in para_ids], dtype=np.int64),
                 "para_ids": [pid for _, pid in para_ids]}
 
@@ -175,6 +184,8 @@ class Retriever:
         self.para_pos = {pid: k for k, pid in enumerate(self.para_ids)}
         self.bm25 = bm25s.BM25()
         self.bm25.index(c["zh_tok"], show_progress=False)
+        self.bm25_bi = bm25s.BM25()
+        self.bm25_bi.index(c["zh_bi"], show_progress=False)
         self.bm25_en = None
         if self.en_units:
             self.bm25_en = bm25s.BM25()
@@ -190,6 +201,9 @@ class Retriever:
         self.unit_instr = [u.doc.instrument for u in self.zh_units]
         self.unit_doc = [u.doc.id for u in self.zh_units]
         self.n = n
+        self.has_en = np.zeros(n, dtype=bool)
+        for i in self.zh_to_en:
+            self.has_en[i] = True
 
     # ------------------------------------------------------------------------------------------------ search
     def analyse(self, question: str) -> QueryAnalysis:
@@ -203,12 +217,20 @@ class Retriever:
         signals = self._signals(qa, qv)
         fused = np.zeros(self.n, dtype=np.float64)
         mask = self._mask(qa)
-        for name, s in signals.items():
-            w = WEIGHTS.get(name, 0.0)
-            if w == 0 or s is None:
+        ranks = {name: _ranks(np.where(mask, s, -np.inf)) for name, s in signals.items()
+                 if s is not None and name not in EN_SIGNALS}
+        for name, zh_name in EN_SIGNALS.items():
+            s = signals.get(name)
+            if s is None:
                 continue
-            r = _ranks(np.where(mask, s, -np.inf))
-            fused += w / (RRF_K + r)
+            # rank among the clauses that have an official English text; the others keep their Chinese rank, so
+            # English questions are not pulled towards the two translated instruments
+            r_en = _ranks(np.where(mask & self.has_en, s, -np.inf))
+            ranks[name] = np.where(self.has_en, r_en, ranks[zh_name])
+        for name, r in ranks.items():
+            w = WEIGHTS.get(name, 0.0)
+            if w:
+                fused += w / (RRF_K + r)
         fused += self._boosts(qa)
         fused[~mask] = -np.inf
         top = np.argsort(-fused)[:k]
@@ -233,12 +255,16 @@ class Retriever:
         out: dict[str, np.ndarray | None] = {}
         toks = qa.zh_tokens
         out["bm25"] = self.bm25.get_scores(toks) if toks else np.zeros(self.n)
+        bi = bigrams_zh(qa.text) if qa.lang == "zh" else []
+        bi += [b for t in (qa.zh_terms or []) + qa.lay_terms for b in bigrams_zh(t)]
+        out["bm25_bi"] = self.bm25_bi.get_scores(bi) if bi else np.zeros(self.n)
         out["dense"] = self.E @ qv
         dp = np.full(self.n, -1.0)
         if len(self.P):
             ps = self.P @ qv
             np.maximum.at(dp, self.para_owner, ps)
         out["dense_para"] = np.where(dp > -1.0, dp, out["dense"])
+        out["terms"] = self._term_signal(qa.legal_terms)
         out["bm25_en"] = out["dense_en"] = None
         if qa.lang == "en" and self.en_units:
             be = self.bm25_en.get_scores(qa.en_tokens) if qa.en_tokens else np.zeros(len(self.en_units))
@@ -246,6 +272,23 @@ class Retriever:
             out["bm25_en"] = self._map_en(be, 0.0)
             out["dense_en"] = self._map_en(de, -1.0)
         return out
+
+    def _term_signal(self, terms: list[str]) -> np.ndarray:
+        """Graph-style signal: clauses containing the legal terms (Term nodes) the question uses, rarer terms
+        weighing more (log N/df)."""
+        s = np.zeros(self.n)
+        for t in terms:
+            m = self._mask_for(t)
+            df = int(m.sum())
+            if df:
+                s += m * np.log(1 + self.n / df)
+        return s
+
+    def _mask_for(self, term: str) -> np.ndarray:
+        m = self._term_masks.get(term)
+        if m is None:
+            m = self._term_masks[term] = np.array([term in u.prov.text for u in self.zh_units])
+        return m
 
     def _map_en(self, s: np.ndarray, floor: float) -> np.ndarray:
         full = np.full(self.n, floor, dtype=np.float64)
@@ -273,10 +316,7 @@ class Retriever:
         if qa.actor_terms:
             hit = np.zeros(self.n, dtype=bool)
             for a in qa.actor_terms:
-                m = self._term_masks.get(a)
-                if m is None:
-                    m = self._term_masks[a] = np.array([a in u.prov.text for u in self.zh_units])
-                hit |= m
+                hit |= self._mask_for(a)
             b += ACTOR_BOOST * hit
         return b
 

@@ -45,6 +45,8 @@ class QueryAnalysis:
     asks_penalty: bool = False
     actor_terms: list[str] = field(default_factory=list)
     domain_terms: list[str] = field(default_factory=list)  # in-scope vocabulary found in the question
+    lay_terms: list[str] = field(default_factory=list)  # statute words for everyday words in a Chinese question
+    legal_terms: list[str] = field(default_factory=list)  # glossary/actor terms (Chinese) the question contains
 
 
 def detect_lang(text: str) -> str:
@@ -75,6 +77,16 @@ def tokens_zh(text: str) -> list[str]:
         if len(t) == 1 and _CJK.match(t) and t not in "罚药械医":
             continue
         out.append(t)
+    return out
+
+
+def bigrams_zh(text: str) -> list[str]:
+    """Overlapping CJK character bigrams (what a CJK full-text analyzer indexes): robust to segmentation."""
+    out = []
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        if len(run) == 1:
+            continue
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 
@@ -128,6 +140,21 @@ def glossary_pairs() -> list[tuple[str, str]]:
     return pairs
 
 
+GENERIC_EN = {"requirements", "requirement"}  # glossary aliases too generic to translate on their own
+
+
+@lru_cache(maxsize=1)
+def glossary_map() -> list[tuple[str, list[str]]]:
+    """English variant -> every Chinese term it may stand for (labelling: 标签 and 标识), longest variant first."""
+    m: dict[str, list[str]] = {}
+    for en, zh in glossary_pairs():
+        if en in GENERIC_EN:
+            continue
+        if zh not in m.setdefault(en, []):
+            m[en].append(zh)
+    return sorted(m.items(), key=lambda p: -len(p[0]))
+
+
 # everyday English a lawyer types that the glossary (legal terms) does not list
 EXTRA_EN_ZH: list[tuple[str, str]] = [
     ("train", "训练"), ("training", "训练"), ("model", "模型"), ("algorithm", "算法"), ("children", "未成年人"),
@@ -151,6 +178,8 @@ EXTRA_EN_ZH: list[tuple[str, str]] = [
     ("defective", "缺陷"), ("compensation", "赔偿"), ("injured", "损害"), ("harm", "损害"), ("liable", "责任"),
     ("settle", "解决"), ("hazard", "安全隐患"), ("safety", "安全"), ("hospital", "医疗机构"), ("hospitals", "医疗机构"),
     ("doctor", "医师"), ("doctors", "医务人员"), ("patient", "患者"), ("consent", "同意"),
+    ("labelling", "标识"), ("labeling", "标识"), ("false materials", "虚假资料"), ("false information", "虚假"), ("fraudulent", "欺骗手段"), ("falsified", "虚假"),
+    ("applying for", "申请"), ("application", "申请"), ("license", "许可"), ("licence", "许可"),
 ]
 
 
@@ -197,15 +226,53 @@ def instrument_aliases() -> list[tuple[str, str]]:
     return out
 
 
+# everyday Chinese a lawyer's client uses -> the statute's words (lexical side only; dense search needs no help)
+LAY_ZH: dict[str, str] = {
+    "病人": "患者", "病历": "医疗健康 敏感个人信息", "检查结果": "医疗健康 敏感个人信息", "健康状况": "医疗健康",
+    "体检": "医疗健康", "基因": "遗传 生物识别", "收回": "撤回", "授权": "同意", "外包": "委托 受托人", "代工": "委托生产",
+    "搬到": "转移", "转到": "转移", "海外": "境外", "国外": "境外", "总部": "境外接收方", "传到": "提供 出境",
+    "罚多少": "罚款", "罚多少钱": "罚款", "打官司": "诉讼 侵权责任 过错", "去世": "死亡 死者", "家属": "近亲属",
+    "孩子": "未成年人 不满十四周岁", "小孩": "未成年人", "医院": "医疗机构", "诊所": "医疗机构", "医生": "医师 医务人员",
+    "大夫": "医师", "大模型": "生成式人工智能", "AI": "人工智能", "换脸": "深度合成 人脸", "刷脸": "人脸识别",
+    "实名": "真实身份", "老用户": "消费者 交易习惯 差别待遇", "杀熟": "交易价格 差别待遇", "漏洞": "缺陷 漏洞 补救措施",
+    "泄露": "泄露 补救措施 告知", "黑客": "网络攻击 安全事件", "买卖": "交易", "卖出去": "已上市 召回",
+    "代理": "代理人", "说明书": "说明书", "算法": "算法 自动化决策", "精准推送": "个性化 推送 自动化决策",
+    "会诊": "邀请 本单位以外的医务人员", "专家": "医务人员", "多久": "期限 有效期", "几年": "年", "过期": "有效期届满",
+    "续": "延续", "到期": "有效期届满 延续", "重大更新": "实质性变化 变更注册", "升级": "变更", "上线": "提供服务",
+    "数据中介": "数据交易中介", "中介": "中介服务", "小区": "物业服务区域", "物业": "物业服务企业",
+}
+
+
+def _legal_terms(text: str, extra: list[str]) -> list[str]:
+    """Multi-character legal terms of the glossary and actor taxonomy found in the question (longest first, no
+    term inside a longer one already found)."""
+    found: list[str] = []
+    for t in sorted(_domain_zh_terms(), key=len, reverse=True):
+        if len(t) >= 3 and t in text and not any(t in f for f in found):
+            found.append(t)
+    for t in extra:
+        if len(t) >= 2 and t not in found:
+            found.append(t)
+    return found
+
+
+def expand_lay(text: str) -> list[str]:
+    out = []
+    for lay, legal in LAY_ZH.items():
+        if lay in text:
+            out.extend(legal.split())
+    return out
+
+
 # words that mark a question as belonging to YiGui's domain (medical / health / data / AI regulation)
 DOMAIN_ZH = ["医", "药", "患者", "病人", "病历", "诊", "健康", "临床", "器械", "个人信息", "数据", "隐私", "算法",
              "人工智能", "AI", "生成式", "深度合成", "模型", "网络", "信息", "遗传", "基因", "伦理", "同意", "出境",
-             "平台", "用户", "产品", "缺陷", "召回", "标签", "说明书", "注册", "备案", "人脸", "刷脸", "尸检", "监护",
+             "平台", "用户", "产品", "缺陷", "召回", "标签", "说明书", "注册证", "注册人", "备案人", "算法备案", "人脸", "刷脸", "尸检", "监护",
              "未成年", "网信", "安全评估", "训练", "标注", "医生", "医院", "手术", "消费者", "科研", "标准合同"]
 DOMAIN_EN = ["medic", "health", "hospital", "patient", "doctor", "physician", "clinic", "drug", "device", "data",
              "personal", "privacy", "consent", "algorithm", "ai", "artificial intelligence", "model", "generative",
              "deep synthesis", "network", "cyber", "information", "genetic", "ethic", "platform", "user", "app",
-             "product", "defect", "recall", "label", "registr", "filing", "face", "autopsy", "children", "minor",
+             "product", "defect", "recall", "label", "registrant", "filer", "filing", "face", "autopsy", "children", "minor",
              "export", "abroad", "cross-border", "training", "surgery", "record", "consumer", "contract", "impact assessment",
              "recommendation", "price", "relatives", "deceased", "security", "diagnos", "treatment"]
 
@@ -218,13 +285,14 @@ def analyse(question: str, docs: dict | None = None) -> QueryAnalysis:
     text = question.strip()
     lang = detect_lang(text)
     low = text.lower()
+    lay: list[str] = []
     zh_terms: list[str] = []
     if lang == "en":
         rest = " " + re.sub(r"[^a-z0-9\-' ]", " ", low) + " "
-        for en, zh in glossary_pairs():
+        for en, zhs in glossary_map():
             pat = " " + en + " "
             if pat in rest or (len(en) >= 5 and (" " + en) in rest):
-                zh_terms.append(zh)
+                zh_terms.extend(zhs)
                 rest = rest.replace(pat, "  ")
         zh_tokens = []
         for t in dict.fromkeys(zh_terms):
@@ -232,6 +300,9 @@ def analyse(question: str, docs: dict | None = None) -> QueryAnalysis:
         en_tokens = tokens_en(text)
     else:
         zh_tokens = tokens_zh(text)
+        lay = expand_lay(text)
+        for term in lay:
+            zh_tokens.extend(tokens_zh(term))
         en_tokens = []
     # instruments named in the question
     instruments: set[str] = set()
@@ -256,5 +327,6 @@ def analyse(question: str, docs: dict | None = None) -> QueryAnalysis:
     return QueryAnalysis(
         text=text, lang=lang, zh_tokens=zh_tokens, en_tokens=en_tokens, zh_terms=list(dict.fromkeys(zh_terms)),
         instruments=instruments, version_hints=hints, asks_penalty=bool(PENALTY.search(text)),
-        actor_terms=list(dict.fromkeys(actor_terms)), domain_terms=domain,
+        actor_terms=list(dict.fromkeys(actor_terms)), domain_terms=domain, lay_terms=lay,
+        legal_terms=_legal_terms(text if lang == "zh" else "", zh_terms + lay),
     )
