@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 from typing import Any
 
 import streamlit as st
@@ -61,6 +62,8 @@ CSS = """
 .yg-current {background: #E6F4EA; color: #1E6B34;}
 .yg-old {background: #FDECEA; color: #A12622;}
 .yg-crumb {color: #6B7280; font-size: .85rem;}
+.yg-link {color: #1F3864 !important; font-weight: 700; text-decoration: none;
+           border-bottom: 1px dotted #1F3864;}
 </style>
 """
 
@@ -210,12 +213,18 @@ def page_ask() -> None:
 def _linkify(answer: str, citations: list[dict]) -> str:
     """The answer as HTML: '- ' lines become a list, '…：' lines headings, every cited clause in bold navy so a
     reader can match it to the cards below."""
-    cites = sorted({_g(c, "citation") or "" for c in citations} - {""}, key=len, reverse=True)
+    ids = {_g(c, "citation"): _g(c, "provision_id", "id") for c in citations if _g(c, "citation")}
+    cites = sorted(ids, key=len, reverse=True)
 
     def mark(line: str) -> str:
+        """Each cited clause becomes a link that opens it in context in a new tab (the answer stays here)."""
         text = _esc(line)
-        for c in cites:
-            text = text.replace(_esc(c), f"<b style='color:#1F3864'>{_esc(c)}</b>")
+        for i, c in enumerate(cites):  # placeholders first, so a shorter citation never matches inside a link
+            text = text.replace(_esc(c), f"\x00{i}\x00")
+        for i, c in enumerate(cites):
+            href = f"?clause={quote(str(ids[c]), safe='/')}"
+            text = text.replace(f"\x00{i}\x00", f"<a class='yg-link' href='{href}' target='_blank' "
+                                                 f"title='在上下文中查看 Open in context'>{_esc(c)}</a>")
         return text
 
     out, in_list = [], False

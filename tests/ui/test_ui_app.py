@@ -50,6 +50,7 @@ def test_ask_in_chinese_shows_the_cited_clause_verbatim(shared_backend):
     assert "《个人信息保护法》第二十九条" in page
     assert "处理敏感个人信息应当取得个人的单独同意" in page
     assert "yg-answer" in page  # an answer block, not raw JSON
+    assert "href='?clause=pipl/art29'" in page  # the inline citation links to the clause in context
     assert not at.json
 
 

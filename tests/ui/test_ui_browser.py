@@ -98,6 +98,9 @@ def test_browser_asks_and_shows_the_cited_clause(running_app, browser):
     text = browser.eval("document.body.innerText")
     assert "处理敏感个人信息应当取得个人的单独同意" in text  # the cited clause, verbatim
     assert "Traceback" not in text
+    # the citation inside the answer is a link that opens the clause in context
+    assert browser.eval("[...document.querySelectorAll('a.yg-link')].some(a => "
+                        "a.getAttribute('href') === '?clause=pipl/art29')")
     browser.screenshot(ARTIFACTS / "browser-ask.png", full_page=False)
 
     assert browser.wait_for(click_js("Open in context", "个人信息保护法", "第二十九条"), timeout=30)
