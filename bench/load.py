@@ -217,7 +217,7 @@ def fuzz(url: str, key: str, max_time: float) -> dict:
     except subprocess.TimeoutExpired as exc:
         text, rc = (exc.stdout or "") if isinstance(exc.stdout, str) else "", "timeout"
     text = text.replace(key, "<key>")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in text.splitlines() if ln.strip() and str(report) not in ln and "Reports:" not in ln]
     summary = [ln.strip() for ln in lines if re.search(r"(passed|failed|errored|skipped|test cases|Test cases|"
                                                         r"No issues found|issues found|Server error)", ln)]
     junit = next(report.rglob("*.xml"), None)
