@@ -246,15 +246,6 @@ class _Lazy:
         return getattr(self._factory(), name)
 
 
-def _construct(cls, **available):
-    """Call `cls` with the keyword arguments its signature names (qa's constructors evolve independently)."""
-    import inspect
-
-    params = inspect.signature(cls).parameters
-    kwargs = {k: v for k, v in available.items() if k in params and v is not None}
-    return cls(**kwargs)
-
-
 def search_response(retriever: Any, q: str, k: int) -> SearchResponse:
     """The retriever's hits as the public SearchResponse (the CLI's `yigui search --json` shape)."""
     t0 = time.perf_counter()
