@@ -89,6 +89,8 @@ class ChecklistRow(BaseModel):
             return f"{zh} {en}"
         if field == "citation":
             return self.full_citation
+        if field == "actors" and self.inherited_via:
+            return "\n".join(self.actors + [f"（适用理由 applies via: {self.inherited_via}）"])
         value = getattr(self, field)
         if isinstance(value, list):
             return "\n".join(value)
