@@ -417,6 +417,32 @@ class Extractor:
         return list(out.values())
 
     def obligations(self, pd) -> list[Obligation]:
+        self._title = pd.document.title
+        self._evidence: dict[str, dict] = {}  # obligation id -> stage evidence, merged per provision at the end
+        out = self._obligations(pd)
+        self._label_stages(out)
+        return out
+
+    def _label_stages(self, obs: list[Obligation]) -> None:
+        """Stages are chosen on the evidence of all obligations of a provision (its sentences are each other's
+        context), with the rest of its article (lead-in, sibling items and paragraphs) as weaker context."""
+        by_prov: dict[str, list[Obligation]] = {}
+        for ob in obs:
+            by_prov.setdefault(ob.provision_id, []).append(ob)
+        merge = self.stage_scorer.merge
+        prov_ev = {pid: merge(self._evidence.get(ob.id, {}) for ob in group) for pid, group in by_prov.items()}
+        art_ev: dict[str, list] = {}
+        for pid, ev in prov_ev.items():
+            art_ev.setdefault(_article_of(pid), []).append(ev)
+        art_merged = {a: merge(evs) for a, evs in art_ev.items()}
+        for pid, group in by_prov.items():
+            art = art_merged.get(_article_of(pid)) if len(art_ev.get(_article_of(pid), [])) > 1 else None
+            labels = [StageLabel(id=i, confidence=c) for i, c in self.stage_scorer.select(prov_ev[pid], context=art)]
+            for ob in group:
+                ob.stages = list(labels)
+        self._evidence.clear()
+
+    def _obligations(self, pd) -> list[Obligation]:
         doc_id = pd.document.id
         level = pd.document.level
         imperative = self.cfg.get("imperative") or {}
@@ -562,10 +588,16 @@ class Extractor:
         return ob
 
     def _finish(self, ob: Obligation, unit: Unit, doc, lead_text: str = "", span=None) -> None:
-        ob.stages = [StageLabel(id=i, confidence=c) for i, c in
-                     self.stage_scorer.score(doc, unit.heading, ob.doc_id, extra_text=lead_text,
-                                             regulator=ob.regulator_duty, span=span, action=ob.action)]
+        self._evidence[ob.id] = self.stage_scorer.evidence(doc, unit.heading, ob.doc_id, extra_text=lead_text,
+                                                           regulator=ob.regulator_duty, span=span, action=ob.action,
+                                                           title=getattr(self, "_title", ""))
         build_requirements(ob)
+
+
+def _article_of(provision_id: str) -> str:
+    """The article a paragraph or item belongs to (…/art14/p1/i6 -> …/art14); other provisions stand alone."""
+    m = re.match(r"^(.*?/art\d+)(?:/|$)", provision_id)
+    return m.group(1) if m else provision_id
 
 
 _EXTRACTOR: Extractor | None = None

