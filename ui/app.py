@@ -703,6 +703,9 @@ def page_corpus() -> None:
     st.markdown("### 语料 Corpus")
     stats = _call(_stats, backend(), _bkey())
     docs = list(docs_by_id().values())
+    if not docs:
+        st.warning("知识图谱为空：请先运行 `yigui ingest`。The knowledge graph is empty: run `yigui ingest` first.")
+        return
     nodes, edges = stats.get("nodes") or {}, stats.get("edges") or {}
     metrics = [("文件 Documents", stats.get("documents", len(docs))),
                ("条款 Provisions", nodes.get("Provision")),
