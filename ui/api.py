@@ -452,6 +452,7 @@ def _jsonable(value: Any) -> Any:
 def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
                settings: ApiSettings | None = None, warm_up: bool = False) -> FastAPI:
     settings = settings or ApiSettings()
+    owns_backend = backend is None  # a backend passed in is the caller's to close
     backend = backend or Backend()
     keys = keys or KeyStore()
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
@@ -463,7 +464,8 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         if warm_up:
             threading.Thread(target=backend.warm_up, name="yigui-warm-up", daemon=True).start()
         yield
-        backend.close()
+        if owns_backend:
+            backend.close()
 
     app = FastAPI(
         lifespan=lifespan,

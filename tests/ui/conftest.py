@@ -22,7 +22,9 @@ def api_key(keystore) -> str:
 @pytest.fixture(scope="session")
 def shared_backend(loaded_store) -> Backend:
     """One API backend (store connection, retriever, answerer) for the whole session: the answerer is costly."""
-    return Backend(connect=lambda: connect_like(loaded_store))
+    backend = Backend(connect=lambda: connect_like(loaded_store))
+    yield backend
+    backend.close()
 
 
 @pytest.fixture(scope="session")

@@ -282,6 +282,7 @@ def test_store_outage_is_503_and_recovers_by_itself(loaded_store, keystore, api_
             time.sleep(0.5)
         assert r.status_code == 200 and r.json()["citation"] == "《个人信息保护法》第二十九条"
     proxy.stop()
+    backend.close()
 
 
 def test_blank_or_garbage_input_is_a_client_error_not_a_500(client):
