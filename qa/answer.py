@@ -21,7 +21,7 @@ from .text import QueryAnalysis, actor_aliases, instrument_aliases, tokens_zh
 # scope is decided by the question's vocabulary (qa.text.DOMAIN_*) and the instruments it names
 MIN_DENSE = {"zh": 0.78, "en": 0.74}
 RELATIVE_CUTOFF = 0.55  # cite further clauses only when their fused score is within this share of the best
-MAX_CITED = 4
+MAX_CITED = 5
 MODAL = re.compile(r"应当|不得|必须|禁止|可以|有权|方可|负责|承担|推定|适用|是指|包括|分为|不承担")
 SENT_SPLIT = re.compile(r"(?<=[。；！？;])")
 CN_NUM = "零一二三四五六七八九十百千"
@@ -117,7 +117,7 @@ class Answerer:
         if en:
             en_text, en_cit = r.english_of(best.pinpoint.id)
             if en_text:
-                lines.append(f"Official English ({en_cit}): “{self._best_sentence_en(en_text, qa)}”")
+                lines.append(f"Official English of {best.pinpoint.citation} ({en_cit}): “{self._best_sentence_en(en_text, qa)}”")
         # obligations grouped by actor
         groups: dict[str, list[tuple[str, str]]] = {}
         for h in chosen:
@@ -144,7 +144,7 @@ class Answerer:
 
     @staticmethod
     def _cite_tag(citation: str) -> str:
-        return f"（{citation}）"
+        return f"〔{citation}〕"
 
     def _citation(self, h: Hit) -> Citation:
         p, d = h.pinpoint, h.unit.doc
@@ -225,14 +225,15 @@ class Answerer:
             for o in others:
                 old = r.by_id.get(o.id + h.unit.prov.id[len(d.id):])
                 same = old is not None and _same(old.text, h.unit.prov.text)
+                oy = o.version_year
                 if en:
-                    notes.append(f"Relies on {d.title} ({status}, version {d.version or d.effective}); "
-                                 f"{o.title} ({'current' if o.current else 'superseded'}) "
+                    notes.append(f"Relies on {d.title} ({year} version, {status}); the {oy} version "
+                                 f"({'current' if o.current else 'superseded'}) "
                                  + ("has the same text in this article." if same else
                                     "differs in this article: check which version applies to the facts."))
                 else:
-                    notes.append(f"本回答依据《{d.title}》（{'现行' if d.current else '已被修订'}，{year}年版）；"
-                                 f"《{o.title}》{'（现行）' if o.current else '（已被修订）'}"
+                    notes.append(f"本回答依据《{d.title}》{year}年版（{'现行' if d.current else '已被修订'}）；"
+                                 f"{oy}年版（{'现行' if o.current else '已被修订'}）"
                                  + ("该条文字相同。" if same else "该条文字不同，请核对事实发生时适用的版本。"))
         return notes
 
@@ -265,11 +266,11 @@ class Answerer:
             msg = ("This question is outside YiGui's scope (Chinese medical-AI, health, data and device regulation); "
                    "no clause is cited. The nearest clauses are listed as possibly related." if en else
                    "该问题不在医规的收录范围内（医疗人工智能、医疗卫生、数据与器械监管），不作回答、不引用条文；"
-                   "最接近的条文列为“可能相关”。")
+                   "最接近的条文列于下方，仅供参考。")
         else:
             msg = ("No clause in the loaded texts answers this question closely enough, so no answer is given. "
                    "The nearest clauses are listed as possibly related." if en else
-                   "已收录的条文中没有足够相关的规定，无法给出有依据的回答；最接近的条文列为“可能相关”。")
+                   "已收录的条文中没有足够相关的规定，无法给出有依据的回答；最接近的条文列于下方，仅供参考。")
         related = [self.retriever.to_result(h) for h in hits[:3]]
         return AskResponse(question=question, answer=msg, abstained=True, citations=[], took_ms=0.0,
                            possibly_related=related, notes=[f"abstained: {why}"])

@@ -268,7 +268,8 @@ def expand_lay(text: str) -> list[str]:
 DOMAIN_ZH = ["医", "药", "患者", "病人", "病历", "诊", "健康", "临床", "器械", "个人信息", "数据", "隐私", "算法",
              "人工智能", "AI", "生成式", "深度合成", "模型", "网络", "信息", "遗传", "基因", "伦理", "同意", "出境",
              "平台", "用户", "产品", "缺陷", "召回", "标签", "说明书", "注册证", "注册人", "备案人", "算法备案", "人脸", "刷脸", "尸检", "监护",
-             "未成年", "网信", "安全评估", "训练", "标注", "医生", "医院", "手术", "消费者", "科研", "标准合同"]
+             "未成年", "网信", "安全评估", "训练", "标注", "医生", "医院", "手术", "消费者", "科研", "标准合同",
+             "境外", "海外", "资料", "员工", "合规", "罚款", "处罚", "监管", "泄露", "漏洞", "授权", "App", "APP", "app"]
 DOMAIN_EN = ["medic", "health", "hospital", "patient", "doctor", "physician", "clinic", "drug", "device", "data",
              "personal", "privacy", "consent", "algorithm", "ai", "artificial intelligence", "model", "generative",
              "deep synthesis", "network", "cyber", "information", "genetic", "ethic", "platform", "user", "app",

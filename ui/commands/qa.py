@@ -60,18 +60,13 @@ def search(
         if as_json:
             _emit(res)
             continue
-        t = Table(title=f"{q}  ({res.took_ms:.0f} ms)", show_lines=True)
-        t.add_column("#", justify="right")
-        t.add_column("citation")
-        t.add_column("text")
-        t.add_column("score", justify="right")
+        out.rule(f"{q}  ({res.took_ms:.0f} ms)")
         for i, r in enumerate(res.results, 1):
-            flag = "" if r.current else " [yellow](superseded)[/yellow]"
-            text = r.text if len(r.text) < 300 else r.text[:300] + "…"
+            flag = "" if r.current else " [yellow](superseded version)[/yellow]"
+            out.print(f"[bold]{i}. {r.citation}[/bold]{flag}  [dim]{r.doc_title} · {r.version} · score {r.score:.4f}[/dim]")
+            out.print("   " + (r.text if len(r.text) < 400 else r.text[:400] + "…"))
             if r.text_en:
-                text += f"\n[dim]{r.citation_en}: {r.text_en[:300]}[/dim]"
-            t.add_row(str(i), r.citation + flag, text, f"{r.score:.4f}")
-        out.print(t)
+                out.print(f"   [dim]{r.citation_en}: {r.text_en[:400]}[/dim]")
 
 
 def ask(
