@@ -258,8 +258,9 @@ def _penalizes(text: str, start: int, end: int, in_penalty_chapter: bool, is_ite
     return bool(SANCTION.search(tail[: tail_end.start()] if tail_end else tail))
 
 
-def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None) -> XrefResult:
-    """CITES and PENALIZES rows for the documents in `only` (default: all), resolved against all `parsed_docs`."""
+def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None, infer: bool = True) -> XrefResult:
+    """CITES and PENALIZES rows for the documents in `only` (default: all), resolved against all `parsed_docs`;
+    `infer` adds the penalty links of clauses that describe the conduct without article numbers (infer_penalties)."""
     indexes = {pd.document.id: _DocIndex(pd) for pd in parsed_docs}
     titles = _Titles(indexes)
     result = XrefResult()
@@ -287,7 +288,12 @@ def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None) 
                 if key in seen or dst == p.id:
                     continue
                 seen.add(key)
+                if kind == "PENALIZES":
+                    props = {**props, "method": "explicit"}
                 result.edges.append({"type": kind, "src": p.id, "dst": dst, "dst_label": label, "props": props})
+        if infer:
+            explicit = {e["src"] for e in result.edges if e["type"] == "PENALIZES" and e["src"].startswith(doc.id + "/")}
+            result.edges += infer_penalties(pd, explicit)
     return result
 
 
@@ -517,3 +523,148 @@ def _refs_in_en(text: str, p: Provision, ix: _DocIndex, indexes, result: XrefRes
             dst = ix.resolve(r)
             if dst is not None:
                 yield "CITES", dst, "Provision", {"text": m.group(0)}
+
+
+# -- penalty clauses that describe the conduct instead of citing articles ------------------------------------------
+# 违反本条例规定，有下列情形之一的…：（三）医疗器械经营企业、使用单位未依照本条例规定建立并执行医疗器械进货查验记录制度
+# names no article. The sanctioned duty is found by lexical similarity between the described conduct and the
+# duty-imposing provisions of the same document version outside the liability chapter: TF-IDF cosine over
+# character bigrams (robust to segmentation, IDF from the document's own provisions), boilerplate removed. An edge
+# is kept only when the best article scores above INFER_THRESHOLD and at most INFER_MAX_ARTICLES articles come
+# within INFER_MARGIN of it (a clause that fits many duties equally, like 违反本法规定处理个人信息, links to none:
+# a wrong penalty link is worse than none). Inferred edges carry method 'inferred' and their score.
+
+INFER_THRESHOLD = 0.25
+INFER_MARGIN = 0.10  # relative: articles scoring >= best * (1 - margin) count as ties
+INFER_MAX_ARTICLES = 2
+_BOILER = re.compile(
+    r"[（(][一二三四五六七八九十\d]+[）)]|" + SELF_ANCHOR + r"|有下列情形之一|违反|规定|未按照|未依照|不按照|不依照|依照|按照|"
+    r"依法|要求|应当|不得|禁止|必须|或者|以及|并且|有关|相关|其他|下列|情形|义务|行为|未|不|的|和|及|等|并|或|"
+    r"[\s，。；：、,.;:“”\"《》（）()\d]+")
+_DUTY = re.compile(r"应当|不得|禁止|必须|负责对|须")
+_REGULATOR = re.compile(r"^(?:国务院|国家|县级以上|省、自治区|省级以上|设区的市级|负责药品监督管理的部门|卫生主管部门|受理|"
+                        r"市场监督管理部门|出入境检验检疫机构|[^，。；]{0,12}技术(?:审评)?机构|地方人民政府|有关主管部门|"
+                        r"有关部门|各地区|[^，。；]{0,8}主管部门|履行[^，。；]{0,12}职责的部门|公安机关|中华人民共和国主管机关)")
+# conduct that breaks no stated duty of the text: officials' misconduct, civil/criminal liability, fraud (false
+# reports or materials), defiance of a sanction already imposed
+_OFFICIALS = re.compile(r"工作人员|玩忽职守|滥用职权|徇私舞弊|构成犯罪|治安管理|承担[^，。；]{0,6}责任|损害赔偿|侵权责任|"
+                        r"提起诉讼|记入信用档案|虚假|欺骗|伪造|行政处罚决定")
+_CONDUCT_END = re.compile(r"的[，,]")
+
+
+def _bigrams(text: str) -> list[str]:
+    grams: list[str] = []
+    for seg in _BOILER.split(text):
+        grams += [seg[i:i + 2] for i in range(len(seg) - 1)]
+    return grams
+
+
+def _conduct(p: Provision, own: str) -> str | None:
+    """The sanctioned conduct a penalty provision describes: an item's words, else a paragraph's condition (the words
+    before the first 的，)."""
+    if p.kind == "item":
+        return own
+    if p.kind != "paragraph" or re.search(r"下列[^，。；]{0,6}之一", own):
+        return None
+    m = _CONDUCT_END.search(own)
+    if not m:
+        return None
+    cond = own[:m.start()]
+    if re.match(r"^(?:有前款|有本条|有前)", cond) or _OFFICIALS.search(own[:m.end() + 40]):
+        return None
+    return cond
+
+
+class _TfIdf:
+    def __init__(self, texts: list[str]):
+        import math
+
+        df: dict[str, int] = defaultdict(int)
+        for t in texts:
+            for g in set(_bigrams(t)):
+                df[g] += 1
+        n = max(1, len(texts))
+        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in df.items()}
+        self.default_idf = math.log((n + 1) / 0.5)
+
+    def vec(self, text: str) -> dict[str, float]:
+        import math
+
+        tf: dict[str, int] = defaultdict(int)
+        for g in _bigrams(text):
+            tf[g] += 1
+        v = {g: (1 + math.log(c)) * self.idf.get(g, self.default_idf) for g, c in tf.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {g: x / norm for g, x in v.items()}
+
+
+def _cos(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(g, 0.0) for g, x in a.items())
+
+
+def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
+    """PENALIZES rows (method 'inferred', score) for the penalty clauses and items of one document that cite no
+    article; `explicit_srcs` are provisions that already have explicit penalty links (left alone)."""
+    doc = pd.document
+    if doc.lang != "zh":
+        return []
+    ix = _DocIndex(pd)
+    if not ix.penalty:
+        return []
+    children: dict[str, list[Provision]] = defaultdict(list)
+    by_id = {p.id: p for p in pd.provisions}
+    for p in pd.provisions:
+        if p.parent_id:
+            children[p.parent_id].append(p)
+    own = {p.id: _own_text(p, children) for p in pd.provisions if p.kind in ("paragraph", "item")}
+    tfidf = _TfIdf(list(own.values()))
+    # duty-imposing candidates outside the liability chapter; an item is read with its lead-in (the actor, 应当)
+    cands: list[tuple[str, int, dict[str, float]]] = []
+    for p in pd.provisions:
+        if p.id in ix.penalty or p.kind not in ("paragraph", "item") or p.article is None:
+            continue
+        text = own[p.id]
+        lead = own.get(p.parent_id, "") if p.kind == "item" else ""
+        if p.kind == "paragraph" and children.get(p.id):
+            continue  # a lead-in: its items are the candidates
+        subject_text = lead or text
+        if not _DUTY.search(lead + text) or _REGULATOR.match(subject_text.strip()):
+            continue
+        cands.append((p.id, p.article, tfidf.vec(lead + "|" + text if lead else text)))
+    rows: list[dict] = []
+    for p in pd.provisions:
+        if p.id not in ix.penalty or p.id in explicit_srcs or p.kind not in ("paragraph", "item"):
+            continue
+        text = own[p.id]
+        if UNIT.search(text) and re.search(r"第" + NUM + "条", text):
+            continue  # cites articles: the explicit reader's business
+        if p.kind == "item" and _OFFICIALS.search(own.get(p.parent_id, "")[:80]):
+            continue
+        conduct = _conduct(p, text)
+        if not conduct or _OFFICIALS.search(conduct) or len(set(_bigrams(conduct))) < 3:
+            continue
+        q = tfidf.vec(conduct)
+        best_by_art: dict[int, tuple[float, str]] = {}
+        for cid, art, v in cands:
+            s = _cos(q, v)
+            if s > best_by_art.get(art, (0.0, ""))[0]:
+                best_by_art[art] = (s, cid)
+        if not best_by_art:
+            continue
+        ranked = sorted(best_by_art.items(), key=lambda kv: -kv[1][0])
+        top = ranked[0][1][0]
+        if top < INFER_THRESHOLD:
+            continue
+        near = [(art, s, cid) for art, (s, cid) in ranked if s >= top * (1 - INFER_MARGIN)]
+        if len(near) > INFER_MAX_ARTICLES:
+            continue  # fits several duties about equally: no link rather than a guess
+        for art, s, cid in near:
+            if s < INFER_THRESHOLD:
+                continue
+            dst = cid if by_id[cid].kind == "item" or len(children.get(f"{doc.id}/art{art}", [])) > 1 else \
+                f"{doc.id}/art{art}"
+            rows.append({"type": "PENALIZES", "src": p.id, "dst": dst, "dst_label": "Provision",
+                         "props": {"method": "inferred", "score": round(s, 3), "text": conduct[:80]}})
+    return rows
