@@ -115,6 +115,7 @@ def main() -> None:
                 row["mrr"] = round(sum(1 / f for f in firsts if f) / n, 3)
                 row["p50_ms"], row["p95_ms"] = lat["p50_ms"], lat["p95_ms"]
                 rows.append(row)
+        r._qcache.clear()  # ask embeds its question again, as a fresh question would
         for q in load_questions(sets[set_name]):
             t1 = time.perf_counter()
             ans.ask(q.q)

