@@ -537,6 +537,7 @@ def _refs_in_en(text: str, p: Provision, ix: _DocIndex, indexes, result: XrefRes
 INFER_THRESHOLD = 0.25
 INFER_MARGIN = 0.10  # relative: articles scoring >= best * (1 - margin) count as ties
 INFER_MAX_ARTICLES = 2
+INFER_STRONG = 0.50  # a close match to several duties (the same duty restated) links them all, up to twice the cap
 _BOILER = re.compile(
     r"[（(][一二三四五六七八九十\d]+[）)]|" + SELF_ANCHOR + r"|有下列情形之一|违反|规定|未按照|未依照|不按照|不依照|依照|按照|"
     r"依法|要求|应当|不得|禁止|必须|或者|以及|并且|有关|相关|其他|下列|情形|义务|行为|未|不|的|和|及|等|并|或|"
@@ -645,26 +646,39 @@ def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
         conduct = _conduct(p, text)
         if not conduct or _OFFICIALS.search(conduct) or len(set(_bigrams(conduct))) < 3:
             continue
-        q = tfidf.vec(conduct)
-        best_by_art: dict[int, tuple[float, str]] = {}
-        for cid, art, v in cands:
-            s = _cos(q, v)
-            if s > best_by_art.get(art, (0.0, ""))[0]:
-                best_by_art[art] = (s, cid)
-        if not best_by_art:
-            continue
-        ranked = sorted(best_by_art.items(), key=lambda kv: -kv[1][0])
-        top = ranked[0][1][0]
-        if top < INFER_THRESHOLD:
-            continue
-        near = [(art, s, cid) for art, (s, cid) in ranked if s >= top * (1 - INFER_MARGIN)]
-        if len(near) > INFER_MAX_ARTICLES:
-            continue  # fits several duties about equally: no link rather than a guess
-        for art, s, cid in near:
-            if s < INFER_THRESHOLD:
-                continue
-            dst = cid if by_id[cid].kind == "item" or len(children.get(f"{doc.id}/art{art}", [])) > 1 else \
-                f"{doc.id}/art{art}"
+        # an item may join several conducts (未…监测，未…报告，或者…不予配合): each is matched on its own too
+        parts = [conduct] + [c for c in re.split(r"[，,；;]\s*(?:或者)?", conduct)
+                           if len(set(_bigrams(c))) >= 3 and re.search(r"未|不|拒|违|擅自", c)]
+        found: dict[str, float] = {}
+        for part in dict.fromkeys(parts):
+            for dst, s in _best_duties(tfidf.vec(part), cands, by_id, children, doc.id):
+                found[dst] = max(s, found.get(dst, 0.0))
+        for dst, s in found.items():
             rows.append({"type": "PENALIZES", "src": p.id, "dst": dst, "dst_label": "Provision",
                          "props": {"method": "inferred", "score": round(s, 3), "text": conduct[:80]}})
     return rows
+
+
+def _best_duties(q, cands, by_id, children, doc_id) -> list[tuple[str, float]]:
+    """The best-matching duty article(s) for one conduct: above the threshold, and no more than
+    INFER_MAX_ARTICLES within the margin of the best (else none)."""
+    best_by_art: dict[int, tuple[float, str]] = {}
+    for cid, art, v in cands:
+        s = _cos(q, v)
+        if s > best_by_art.get(art, (0.0, ""))[0]:
+            best_by_art[art] = (s, cid)
+    if not best_by_art:
+        return []
+    ranked = sorted(best_by_art.items(), key=lambda kv: -kv[1][0])
+    top = ranked[0][1][0]
+    if top < INFER_THRESHOLD:
+        return []
+    near = [(art, s, cid) for art, (s, cid) in ranked if s >= top * (1 - INFER_MARGIN)]
+    if len(near) > INFER_MAX_ARTICLES and (top < INFER_STRONG or len(near) > 2 * INFER_MAX_ARTICLES):
+        return []  # fits several duties about equally, none closely: no link rather than a guess
+    out = []
+    for art, s, cid in near:
+        if s >= INFER_THRESHOLD:
+            single = len(children.get(f"{doc_id}/art{art}", [])) <= 1 and by_id[cid].kind != "item"
+            out.append((f"{doc_id}/art{art}" if single else cid, s))
+    return out
