@@ -26,10 +26,11 @@ def _en_round_trips(inst: str) -> bool:
     return ref is not None and ref.instrument == inst
 
 
-# Known resolver defects found by these tests (reported to the ingest owner; each has a strict xfail below, so the
-# day one is fixed the xfail fails and the instrument goes back into the sampled properties):
-#  - titles that contain a quoted title (SPC tort-book interpretation: 《…〈民法典〉…》) do not read back;
-#  - the English short titles format_citation_en writes (…Law on X, (Trial), (2013)) are not in the title index.
+# Defects these properties found (fixed in ingest 0eaecd0; kept as regression tests at the end of this file):
+#  - titles that contain a quoted title (SPC tort-book interpretation: 《…〈民法典〉…》) did not read back;
+#  - the English short titles format_citation_en writes (…Law on X, (Trial), (2013)) were not in the title index;
+#  - 《民法典》第五条 (Book One, not in the corpus) resolved to the Personality Rights book.
+# Instruments that fail a round trip are listed here and asserted empty, so a regression names them.
 ZH_KNOWN_BAD: set[str] = set()  # fixed in ingest.resolve/registry (〈〉 inside 《》)
 EN_KNOWN_BAD = {k for k in ARTICLE_CITED if INSTRUMENTS[k].get("title_en") and not INSTRUMENTS[k].get("part_of")
                 and not _en_round_trips(k)}
