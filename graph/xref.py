@@ -534,7 +534,7 @@ def _refs_in_en(text: str, p: Provision, ix: _DocIndex, indexes, result: XrefRes
 # within INFER_MARGIN of it (a clause that fits many duties equally, like 违反本法规定处理个人信息, links to none:
 # a wrong penalty link is worse than none). Inferred edges carry method 'inferred' and their score.
 
-INFER_THRESHOLD = 0.25
+INFER_THRESHOLD = 0.28
 INFER_MARGIN = 0.10  # relative: articles scoring >= best * (1 - margin) count as ties
 INFER_MAX_ARTICLES = 2
 INFER_STRONG = 0.50  # a close match to several duties (the same duty restated) links them all, up to twice the cap
@@ -548,6 +548,10 @@ _REGULATOR = re.compile(r"^(?:国务院|国家|县级以上|省、自治区|省�
                         r"有关部门|各地区|[^，。；]{0,8}主管部门|履行[^，。；]{0,12}职责的部门|公安机关|中华人民共和国主管机关)")
 # conduct that breaks no stated duty of the text: officials' misconduct, civil/criminal liability, fraud (false
 # reports or materials), defiance of a sanction already imposed
+# a regulator as the subject (部门/机关/人民政府 before any preposition): its duties are not what a sanction on an
+# undertaking breaks, and a penalty on regulators (…部门有下列情形之一的) is not matched at all
+_AUTHORITY = re.compile(r"^[^，。；对向与和为在经]{0,12}(?:部门|机关|人民政府)")
+_CATCH_ALL = re.compile(r"规定的其他|其他(?:情形|义务|事项|要求)[。；]?$")
 _OFFICIALS = re.compile(r"工作人员|玩忽职守|滥用职权|徇私舞弊|构成犯罪|治安管理|承担[^，。；]{0,6}责任|损害赔偿|侵权责任|"
                         r"提起诉讼|记入信用档案|虚假|欺骗|伪造|行政处罚决定")
 _CONDUCT_END = re.compile(r"的[，,]")
@@ -631,7 +635,9 @@ def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
         if p.kind == "paragraph" and children.get(p.id):
             continue  # a lead-in: its items are the candidates
         subject_text = lead or text
-        if not _DUTY.search(lead + text) or _REGULATOR.match(subject_text.strip()):
+        subject_text = re.sub(r"^\s*[（(][一二三四五六七八九十\d]+[）)]", "", subject_text.strip())
+        if not _DUTY.search(lead + text) or _REGULATOR.match(subject_text) or _AUTHORITY.match(subject_text) or \
+                (p.kind == "item" and _CATCH_ALL.search(text.strip())):
             continue
         cands.append((p.id, p.article, tfidf.vec(lead + "|" + text if lead else text)))
     rows: list[dict] = []
@@ -641,7 +647,10 @@ def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
         text = own[p.id]
         if UNIT.search(text) and re.search(r"第" + NUM + "条", text):
             continue  # cites articles: the explicit reader's business
-        if p.kind == "item" and _OFFICIALS.search(own.get(p.parent_id, "")[:80]):
+        lead_in = own.get(p.parent_id, "") if p.kind == "item" else ""
+        if p.kind == "item" and (_OFFICIALS.search(lead_in[:80]) or _AUTHORITY.match(lead_in.strip())):
+            continue
+        if _AUTHORITY.match(re.sub(r"^\s*[（(][一二三四五六七八九十\d]+[）)]", "", text.strip())):
             continue
         conduct = _conduct(p, text)
         if not conduct or _OFFICIALS.search(conduct) or len(set(_bigrams(conduct))) < 3:
