@@ -97,9 +97,16 @@ class Answerer:
         return False, ""
 
     def _choose(self, hits: list[Hit]) -> list[Hit]:
+        """Clauses the answer rests on: near the best fused score, and (when the question uses legal terms) carrying
+        a fair share of them, so a clause that only shares everyday words (病历, 患者) does not lead the answer."""
         top = hits[0].score
-        chosen = [h for h in hits[:MAX_CITED] if h.score >= RELATIVE_CUTOFF * top]
-        return chosen or hits[:1]
+        chosen = [h for h in hits[:MAX_CITED] if h.score >= RELATIVE_CUTOFF * top] or hits[:1]
+        best_terms = max(h.signals.get("terms", 0.0) for h in chosen)
+        if best_terms > 0:
+            chosen = [h for h in chosen if h.signals.get("terms", 0.0) >= best_terms / 3]
+            lead = max(chosen, key=lambda h: (h.signals.get("terms", 0.0), h.score))
+            chosen = [lead] + [h for h in chosen if h is not lead]
+        return chosen
 
     # ------------------------------------------------------------------------------------------------ compose
     def _compose(self, question: str, qa: QueryAnalysis, chosen: list[Hit], penalties: list[Hit]) -> AskResponse:
