@@ -46,7 +46,8 @@ def run(name: str, script: str, args: list[str], limit: int) -> dict:
             status = "ok" if rc == 0 else f"exit {rc}"
         except subprocess.TimeoutExpired:
             status = f"timed out after {limit} s"
-    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+    tail = [ln.replace(str(ROOT) + "/", "").replace(str(ROOT), ".")  # no machine paths in committed results
+            for ln in log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]]
     return {"name": name, "script": script, "status": status, "seconds": round(time.perf_counter() - t0, 1),
             "tail": tail}
 
