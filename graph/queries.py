@@ -185,9 +185,10 @@ class Queries:
             id=provision_id, prefix=provision_id + "/")
         penalties = self.store.run(
             around + f"MATCH (s:Provision)-[r:PENALIZES]->(x) RETURN DISTINCT x.id AS target, r.text AS ref, "
-            f"{brief_s} AS s", id=provision_id)
+            f"r.method AS method, r.score AS score, {brief_s} AS s", id=provision_id)
         sanctions = self.store.run(
-            down + f"MATCH (x)-[r:PENALIZES]->(t:Provision) RETURN x.id AS via, r.text AS ref, {brief_t} AS t",
+            down + f"MATCH (x)-[r:PENALIZES]->(t:Provision) RETURN x.id AS via, r.text AS ref, "
+            f"r.method AS method, r.score AS score, {brief_t} AS t",
             id=provision_id)
         obligations = self.store.run(
             down + "MATCH (o:Obligation)-[:DERIVED_FROM]->(x) RETURN DISTINCT properties(o) AS o ORDER BY o.id",
@@ -222,8 +223,10 @@ class Queries:
             "provision": me,
             "cites": rows(cites, "t", ("via",)),
             "cited_by": rows(cited_by, "s", ("target",)),
-            "penalties": rows(penalties, "s", ("target",)),
-            "sanctions": rows(sanctions, "t", ("via",)),
+            # method: 'explicit' (the penalty clause names the article) or 'inferred' (matched by the conduct it
+            # describes; score = similarity) — shown apart so a lawyer can tell a link the text states from one we drew
+            "penalties": rows(penalties, "s", ("target", "method", "score")),
+            "sanctions": rows(sanctions, "t", ("via", "method", "score")),
             "obligations": [_clean(r["o"]) for r in obligations],
             "translation": next((x for x in (tr.get("en"), tr.get("zh")) if x and x.get("id")), None),
             "versions": versions,

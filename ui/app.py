@@ -436,6 +436,8 @@ def _render_links(pid: str, nb: dict) -> None:
         for j, it in enumerate(items[:12]):
             target = _g(it, "id", "provision_id")
             label = _g(it, "citation", default=target)
+            if it.get("method") == "inferred":
+                label = f"{label}（推定 inferred from the conduct described, not cited by number）"
             if target and "/" in str(target):
                 _clause_button(label, target, key=f"nb_{key}_{j}", help=_g(it, "text", default=None))
             else:
