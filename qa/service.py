@@ -13,14 +13,26 @@ _retriever: Retriever | None = None
 _answerer: Answerer | None = None
 
 
+class EmptyGraph(RuntimeError):
+    """The graph store holds no provisions yet: answers must come from what `yigui ingest` loaded, nothing else."""
+
+
 def get_retriever(store=None) -> Retriever:
-    """The process-wide Retriever (from the graph store when one is given on first call, else the parsed corpus)."""
+    """The process-wide Retriever over what the graph store holds (connecting to the default store when none is
+    given), so a user's own ingested texts are searched exactly like the corpus."""
     global _retriever
     with _lock:
         if _retriever is None:
-            from .provider import default_provider
+            from .provider import StoreProvider
 
-            _retriever = Retriever(default_provider(store))
+            if store is None:
+                from graph.store import GraphStore
+
+                store = GraphStore.connect()
+            provider = StoreProvider(store)
+            if not provider.provisions():
+                raise EmptyGraph("the graph store holds no provisions yet: run `yigui ingest` first")
+            _retriever = Retriever(provider)
     return _retriever.warm_up()
 
 
@@ -35,13 +47,13 @@ def get_answerer(store=None, use_llm: bool | None = None) -> Answerer:
     return _answerer
 
 
-def search(question: str, k: int = 10) -> SearchResponse:
-    r = get_retriever()
+def search(question: str, k: int = 10, store=None) -> SearchResponse:
+    r = get_retriever(store)
     t0 = time.perf_counter()
     hits = r.search(question, k=k)
     results = [r.to_result(h) for h in hits]
     return SearchResponse(query=question, results=results, took_ms=round((time.perf_counter() - t0) * 1000, 2))
 
 
-def ask(question: str, use_llm: bool | None = None) -> AskResponse:
-    return get_answerer(use_llm=use_llm).ask(question)
+def ask(question: str, use_llm: bool | None = None, store=None) -> AskResponse:
+    return get_answerer(store, use_llm=use_llm).ask(question)

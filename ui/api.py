@@ -233,7 +233,7 @@ def default_services(store: Any) -> tuple[Any, Any, Any]:
         from qa import service
     except ImportError:
         return queries, None, None
-    return queries, _Lazy(service.get_retriever), _Lazy(service.get_answerer)
+    return queries, _Lazy(lambda: service.get_retriever(store)), _Lazy(lambda: service.get_answerer(store))
 
 
 class _Lazy:

@@ -10,11 +10,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def retriever():
+def retriever(loaded_store):
+    """The product's own path: the process-wide retriever over the real store loaded with the corpus."""
     os.environ.setdefault("YIGUI_PROGRESS", "0")
     from qa.service import get_retriever
 
-    return get_retriever()
+    return get_retriever(loaded_store)
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,21 @@ def _questions(question: str | None, queries: Path | None) -> list[str]:
     return qs
 
 
+def _warm():
+    """The warm retriever, or a clear exit when the graph is empty or the store cannot be reached."""
+    from qa import service
+
+    try:
+        return service.get_retriever()
+    except service.EmptyGraph as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2)
+    except Exception as e:  # noqa: BLE001 - connection failures are the user's to fix; say which and how
+        err.print(f"[red]graph store unavailable: {type(e).__name__}: {e}[/red] — check `yigui db status`, "
+                  "or NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD when using Neo4j")
+        raise typer.Exit(3)
+
+
 def _emit(obj) -> None:
     sys.stdout.write(obj.model_dump_json() + "\n")
     sys.stdout.flush()
@@ -55,7 +70,9 @@ def search(
     """Hybrid search over the clauses: article-level results with paragraph pinpoints, current versions first."""
     from qa import service
 
-    for q in _questions(question, queries):
+    qs = _questions(question, queries)
+    _warm()
+    for q in qs:
         res = service.search(q, k=k)
         if as_json:
             _emit(res)
@@ -78,7 +95,9 @@ def ask(
     """Answer a compliance question from the clauses, every sentence cited; abstains when nothing fits."""
     from qa import service
 
-    for q in _questions(question, queries):
+    qs = _questions(question, queries)
+    _warm()
+    for q in qs:
         res = service.ask(q, use_llm=llm)
         if as_json:
             _emit(res)
@@ -105,7 +124,6 @@ def eval_cmd(
 ) -> None:
     """Retrieval quality (hit@1/3/5/10, recall@10, MRR per language and overall) and search latency p50/p95."""
     from qa.eval import evaluate, load_questions
-    from qa.service import get_retriever
 
     if not file.exists():
         err.print(f"[red]{file}: no such file[/red] — give a JSONL file like ../shared/eval/dev.jsonl")
@@ -115,7 +133,7 @@ def eval_cmd(
     except ValueError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2)
-    res = evaluate(get_retriever(), qs)
+    res = evaluate(_warm(), qs)
     if as_json:
         sys.stdout.write(json.dumps({k: v for k, v in res.items() if k != "rows"}, ensure_ascii=False) + "\n")
         return
