@@ -131,17 +131,10 @@ def get_embedder(backend: str | None = None, model: str | None = None) -> Embedd
 
 
 def cache_dir() -> Path:
-    """Where derived data (embeddings, indexes) is cached: YIGUI_CACHE, YIGUI_HOME/cache, or the user cache dir."""
-    if os.environ.get("YIGUI_CACHE"):
-        d = Path(os.environ["YIGUI_CACHE"]).expanduser()
-    elif os.environ.get("YIGUI_HOME"):
-        d = Path(os.environ["YIGUI_HOME"]).expanduser() / "cache"
-    else:
-        import platformdirs
+    """Where derived data (embeddings, indexes) is cached: the shared rule in ingest.settings."""
+    from ingest.settings import cache_dir as root
 
-        d = Path(platformdirs.user_cache_dir("yigui"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return root()
 
 
 class EmbeddingCache:

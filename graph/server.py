@@ -29,7 +29,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import platformdirs
 
 DATABASE = "yigui"
 USER = "root"
@@ -60,9 +59,10 @@ class ServerInfo:
 
 
 def yigui_home() -> Path:
-    """YIGUI_HOME, else the per-user data directory (e.g. ~/.local/share/yigui)."""
-    env = os.environ.get("YIGUI_HOME")
-    return Path(env).expanduser().resolve() if env else Path(platformdirs.user_data_dir("yigui", appauthor=False))
+    """YIGUI_HOME, else the per-user data directory (e.g. ~/.local/share/yigui): ingest.settings decides."""
+    from ingest.settings import home_dir
+
+    return home_dir()
 
 
 def _root(home: Path | None = None) -> Path:

@@ -7,7 +7,6 @@ over unchanged files does no parsing and reports them as unchanged; cache files 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import corpus
 
 from . import registry
+from . import settings
 from .model import IngestError, ParsedDocument
 from .parse import parse_text
 from .readers import SUPPORTED_SUFFIXES, RawText, read_file
@@ -67,16 +67,8 @@ class IngestResult:
 # ----------------------------------------------------------------------------------------------------- cache
 
 def cache_dir() -> Path:
-    """YIGUI_CACHE, else YIGUI_HOME/cache, else the platform user cache dir (same rule as graph.embed)."""
-    if os.environ.get("YIGUI_CACHE"):
-        d = Path(os.environ["YIGUI_CACHE"]).expanduser()
-    elif os.environ.get("YIGUI_HOME"):
-        d = Path(os.environ["YIGUI_HOME"]).expanduser() / "cache"
-    else:
-        import platformdirs
-
-        d = Path(platformdirs.user_cache_dir("yigui"))
-    return d / "ingest"
+    """Parsed-file cache: the shared cache root (ingest.settings), subfolder ingest/."""
+    return settings.cache_dir() / "ingest"
 
 
 _CODE_HASH: str | None = None

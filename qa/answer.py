@@ -10,11 +10,10 @@ import re
 import time
 from functools import cached_property
 
-import numpy as np
 
 from .retrieve import Hit, Retriever
-from .schemas import AskResponse, Citation, SearchResult
-from .text import QueryAnalysis, actor_aliases, instrument_aliases, tokens_zh
+from .schemas import AskResponse, Citation
+from .text import QueryAnalysis, actor_aliases, tokens_zh
 
 # abstention thresholds, set from the score distributions of in-scope vs out-of-scope questions (corpus/eval)
 # e5 cosines are compressed (0.75-0.93 for everything), so they only catch questions that match nothing at all;

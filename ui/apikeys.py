@@ -24,13 +24,10 @@ _lock = threading.Lock()
 
 
 def yigui_home() -> Path:
-    """YIGUI_HOME, else the platform's user data dir for yigui (keys, caches)."""
-    env = os.environ.get("YIGUI_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
+    """YIGUI_HOME, else the per-user data directory: the same rule as the graph server (ingest.settings)."""
+    from ingest.settings import home_dir
 
-    return Path(user_data_dir("yigui"))
+    return home_dir()
 
 
 class ApiKey(BaseModel):

@@ -106,7 +106,7 @@ def test_api_recovers_after_the_server_restarts_on_new_ports(tmp_path, monkeypat
     from ui.api import ApiSettings, Backend, create_app
     from ui.apikeys import KeyStore
 
-    from conftest import serve
+    from yigui_testing import serve
 
     home = tmp_path / "home"
     monkeypatch.setenv("YIGUI_HOME", str(home))

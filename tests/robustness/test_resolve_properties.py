@@ -3,7 +3,6 @@ to the same clause, wherever it sits in a sentence, and no text — however odd 
 clause (a wrong citation is the worst bug this product can have)."""
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

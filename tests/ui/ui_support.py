@@ -1,20 +1,11 @@
 """Helpers for the ui tests: serve an app under a real uvicorn, connect to the session's graph server."""
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
 from urllib.parse import urlparse
 
 import neo4j
-import uvicorn
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from yigui_testing import free_port, serve  # noqa: F401 - re-exported for the ui tests
 
 
 def bolt_port(store) -> int:
@@ -38,23 +29,3 @@ def connect_like(store, port: int | None = None):
         return GraphStore.connect()
     driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=3, max_connection_lifetime=60)
     return GraphStore(driver, backend=store.backend, database=store.database, server=info)
-
-
-@contextlib.contextmanager
-def serve(app):
-    """Run `app` under uvicorn in a thread on a free 127.0.0.1 port; yields the base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                          lifespan="on"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not t.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        t.join(timeout=15)
