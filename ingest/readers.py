@@ -9,7 +9,6 @@ Every failure is an ``IngestError`` naming the file, the problem and what to do.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 from dataclasses import dataclass, field
