@@ -163,6 +163,19 @@ class Backend:
     def queries(self):
         return self._ensure()[0]
 
+    def invalidate(self, reason: str) -> None:
+        """Forget the connection after an outage, so the next request connects afresh — to wherever the store is
+        now (a restarted local server listens on new ports). The warm retrieval index is kept: it lives in memory."""
+        with self._lock:
+            store, self._store, self._svc = self._store, None, None
+            self._failed_at = time.monotonic()
+            self._last_error = reason
+        if store is not None and hasattr(store, "close"):
+            try:
+                store.close()
+            except Exception:  # noqa: BLE001 - the old driver may already be dead
+                pass
+
     def _qa(self, i: int, wait: bool = True):
         """Retriever (1) or answerer (2), warmed once: requests that arrive during the warm-up wait for it (or,
         with wait=False, raise WarmingUp) instead of building the index a second time."""
@@ -491,6 +504,8 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
 
     @app.exception_handler(StoreUnavailable)
     async def _store_down(request: Request, exc: StoreUnavailable):
+        if app.state.backend._svc is not None:
+            app.state.backend.invalidate(str(exc))  # a live connection failed mid-request: reconnect next time
         return problem_response(
             request.url.path, 503, "Graph store unavailable",
             "the graph store cannot be reached; retry shortly (start it with `yigui db start`, or check NEO4J_URI)",

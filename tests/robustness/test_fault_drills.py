@@ -93,9 +93,6 @@ def test_server_killed_mid_load_leaves_a_consistent_store_and_a_rerun_completes(
 
 
 @pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="restarts the local ArcadeDB server; not for Neo4j")
-@pytest.mark.xfail(strict=True, reason="known defect (ui.api Backend): after the graph server is restarted on new "
-                   "ports — what `yigui db start` does unless YIGUI_DB_BOLT_PORT is pinned — the API keeps the old "
-                   "driver and answers 503 until it is restarted itself")
 def test_api_recovers_after_the_server_restarts_on_new_ports(tmp_path, monkeypatch):
     import httpx
 
