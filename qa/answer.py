@@ -11,6 +11,8 @@ import time
 from functools import cached_property
 
 
+from ingest.model import Provision
+
 from .retrieve import Hit, Retriever
 from .schemas import AskResponse, Citation
 from .text import QueryAnalysis, actor_aliases, tokens_zh
@@ -117,19 +119,31 @@ class Answerer:
         # short direct answer: the best operative sentence of the best clause
         best = chosen[0]
         s0 = self._best_sentence(best.pinpoint.text, qtok)
-        lines.append(("Short answer: under " if en else "简要回答：根据") + best.pinpoint.citation +
+        p0 = self._narrowest(best.pinpoint, s0)
+        lines.append(("Short answer: under " if en else "简要回答：根据") + p0.citation +
                      ("" if not en else f" ({best.citation_en or best.unit.doc.title_en or ''})".replace(" ()", "")) +
-                     ("：“" if not en else ": “") + s0 + "”" + self._cite_tag(best.pinpoint.citation))
+                     ("：“" if not en else ": “") + s0 + "”" + self._cite_tag(p0.citation))
         if en:
-            en_text, en_cit = r.english_of(best.pinpoint.id)
+            src = p0
+            en_text, en_cit = r.english_of(p0.id)
+            if not en_text:
+                src = best.pinpoint
+                en_text, en_cit = r.english_of(src.id)
             if en_text:
-                lines.append(f"Official English of {best.pinpoint.citation} ({en_cit}): “{self._best_sentence_en(en_text, qa)}”")
+                lines.append(f"Official English of {src.citation} ({en_cit}): “{self._best_sentence_en(en_text, qa)}”")
         # obligations grouped by actor
         groups: dict[str, list[tuple[str, str]]] = {}
+        extra: list[Citation] = []  # item-level pinpoints the sentences rest on, each shown with its own text
+        if p0 is not best.pinpoint:
+            extra.append(self._citation_of(p0, best))
         for h in chosen:
+            lead = h.pinpoint.text.split("\n", 1)[0]
             for s in self._operative(h.pinpoint.text, qtok):
-                groups.setdefault(self._actor_of(s) or ("General" if en else "一般规定"), []).append(
-                    (s, h.pinpoint.citation))
+                p = self._narrowest(h.pinpoint, s)
+                if p is not h.pinpoint:
+                    extra.append(self._citation_of(p, h))
+                actor = self._actor_of(s) or self._actor_of(lead) or ("(no actor named)" if en else "（未指明主体）")
+                groups.setdefault(actor, []).append((s, p.citation))
         if groups:
             lines.append("" if not groups else ("Obligations by actor:" if en else "按主体归纳的义务："))
             for actor, items in groups.items():
@@ -142,9 +156,14 @@ class Answerer:
         if penalties:
             lines.append("Related penalties:" if en else "相关罚则：")
             for h in penalties:
-                lines.append(f"- “{self._best_sentence(h.pinpoint.text, qtok | {'罚款'})}”{self._cite_tag(h.pinpoint.citation)}")
+                sp = self._best_sentence(h.pinpoint.text, qtok | {'罚款'})
+                pp = self._narrowest(h.pinpoint, sp)
+                if pp is not h.pinpoint:
+                    extra.append(self._citation_of(pp, h))
+                lines.append(f"- “{sp}”{self._cite_tag(pp.citation)}")
         for h in chosen + penalties:
             cites.append(self._citation(h))
+        cites.extend(extra)
         return AskResponse(question=question, answer="\n".join(l for l in lines if l), abstained=False,
                            citations=_dedupe(cites), took_ms=0.0, mode="extractive")
 
@@ -158,6 +177,23 @@ class Answerer:
         return Citation(provision_id=p.id, doc_title=d.title, article=h.unit.prov.article,
                         paragraph=p.paragraph if p is not h.unit.prov else None, citation=p.citation, quote=p.text,
                         version=d.version or d.effective, text_en=en_text)
+
+    def _narrowest(self, prov: Provision, sentence: str) -> Provision:
+        """The item (项) or sub-item (目) under `prov` whose text holds the sentence, so the citation is a pinpoint:
+        a quote from （二） cites 第二十二条第一款第（二）项, not the whole paragraph."""
+        best = prov
+        prefix = prov.id + "/"
+        for pid, p in self.retriever.by_id.items():
+            if pid.startswith(prefix) and p.kind in ("item", "subitem") and sentence in p.text:
+                if len(pid) > len(best.id):
+                    best = p
+        return best
+
+    def _citation_of(self, p: Provision, h: Hit) -> Citation:
+        d = h.unit.doc
+        en_text, _ = self.retriever.english_of(p.id)
+        return Citation(provision_id=p.id, doc_title=d.title, article=p.article, paragraph=p.paragraph,
+                        citation=p.citation, quote=p.text, version=d.version or d.effective, text_en=en_text)
 
     def _best_sentence(self, text: str, qtok: set[str]) -> str:
         sents = split_sentences(text)

@@ -84,3 +84,20 @@ def test_version_note_for_superseded_instrument(answerer):
 def test_not_loaded_instrument_is_named(answerer):
     res = answerer.ask("互联网诊疗中使用人工智能开处方有什么限制？")
     assert any("互联网诊疗" in n and "未收录" in n for n in res.notes)
+
+
+def test_quoted_items_cite_their_item_pinpoint(all_answers):
+    """A sentence quoted from an item （二） cites 第（二）项 (not the whole paragraph), and that exact citation is
+    listed with a quote that contains the sentence."""
+    checked = 0
+    for _, res in all_answers:
+        if res.abstained:
+            continue
+        listed = {c.citation: c.quote for c in res.citations}
+        for sent, cit in re.findall(r"“([^”]+)”〔([^〕]+)〕", res.answer):
+            assert cit in listed, (res.question, cit)
+            assert sent in listed[cit], (res.question, cit, sent)
+            if re.match(r"^[（(][一二三四五六七八九十]+[）)]", sent):
+                assert cit.endswith("项") or cit.endswith("目"), (res.question, cit, sent)
+                checked += 1
+    assert checked >= 5, "expected several item quotes across both question sets"
