@@ -6,6 +6,7 @@ machine path."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_bad_files_do_not_stop_the_good_ones(mixed_folder, monkeypatch, tmp_path
         assert err.hint, f"{err.file}: the error must say what to do"
         text = str(err)
         assert err.file in text
-        assert str(root) not in text and "/work/" not in text, f"machine path in a user-facing error: {text}"
+        assert str(root) not in text and not re.search(r"(^|\s)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/", text), f"machine path in a user-facing error: {text}"
         assert "Traceback" not in text
 
 
