@@ -33,3 +33,15 @@ def serve(app):
     finally:
         server.should_exit = True
         t.join(timeout=15)
+
+
+def get_until_ok(url: str, headers: dict, timeout_s: float = 30):
+    """GET `url` until it answers 200 or `timeout_s` passes; returns the last response (for recovery drills)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        r = httpx.get(url, headers=headers, timeout=60)
+        if r.status_code == 200 or time.monotonic() > deadline:
+            return r
+        time.sleep(0.5)

@@ -548,20 +548,15 @@ def neighbourhood_dot(p: dict, nb: dict) -> str:
         lab = f'{zh}\\n{_dot_label(_g(ob, "requirement_zh", "action", default=""), 14)}'
         lines.append(f'{ob_node} [label="{lab}", width={_dot_width(lab)}, shape=note, fillcolor="#E6F4EA"];')
         lines.append(f'{ob_node} -> {center} [label="出自 derived from"];')
-        for a in export._ids(ob.get("actors"))[:3]:
-            if ("actor", a) not in shared:
+        links = [("actor", a, "ellipse", "约束 binds") for a in export._ids(ob.get("actors"))[:3]]
+        links += [("stage", s, "cds", "阶段 stage") for s in export._ids(ob.get("stages") or ob.get("stage_ids"))[:2]]
+        for kind, ident, shape, edge in links:  # actor and stage nodes are shared by every obligation that names them
+            if (kind, ident) not in shared:
                 n += 1
-                shared[("actor", a)] = f"n{n}"
-                lab = _dot_label(export.label("actor", a).split(" (")[0], 12)
-                lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=ellipse, fillcolor="#FFFFFF"];')
-            lines.append(f'{ob_node} -> {shared[("actor", a)]} [label="约束 binds"];')
-        for s in export._ids(ob.get("stages") or ob.get("stage_ids"))[:2]:
-            if ("stage", s) not in shared:
-                n += 1
-                shared[("stage", s)] = f"n{n}"
-                lab = _dot_label(export.label("stage", s).split(" (")[0], 12)
-                lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape=cds, fillcolor="#FFFFFF"];')
-            lines.append(f'{ob_node} -> {shared[("stage", s)]} [label="阶段 stage"];')
+                shared[(kind, ident)] = f"n{n}"
+                lab = _dot_label(export.label(kind, ident).split(" (")[0], 12)
+                lines.append(f'n{n} [label="{lab}", width={_dot_width(lab)}, shape={shape}, fillcolor="#FFFFFF"];')
+            lines.append(f'{ob_node} -> {shared[(kind, ident)]} [label="{edge}"];')
     lines.append("}")
     return "\n".join(lines)
 

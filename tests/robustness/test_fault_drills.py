@@ -103,7 +103,7 @@ def test_api_recovers_after_the_server_restarts_on_new_ports(tmp_path, monkeypat
     from ui.api import ApiSettings, Backend, create_app
     from ui.apikeys import KeyStore
 
-    from yigui_testing import serve
+    from yigui_testing import get_until_ok, serve
 
     home = tmp_path / "home"
     monkeypatch.setenv("YIGUI_HOME", str(home))
@@ -126,12 +126,7 @@ def test_api_recovers_after_the_server_restarts_on_new_ports(tmp_path, monkeypat
             time.sleep(1)
             ensure_server(home)
             assert server_status(home)["bolt_port"] != old_port
-            deadline = time.monotonic() + 30
-            while True:
-                r = httpx.get(f"{url}/v1/provisions/pipl/art29", headers=h, timeout=60)
-                if r.status_code == 200 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
+            r = get_until_ok(f"{url}/v1/provisions/pipl/art29", h)
             assert r.status_code == 200, "the API did not reconnect to the restarted server"
     finally:
         stop_server(home)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from corpus import corpus_dir
 from ui.api import ApiSettings, Backend, create_app
 
 from ui_support import bolt_port, connect_like, serve
+from yigui_testing import get_until_ok
 from ui_tcpproxy import TcpProxy
 
 PROBLEM = "application/problem+json"
@@ -274,12 +274,7 @@ def test_store_outage_is_503_and_recovers_by_itself(loaded_store, keystore, api_
         assert r.headers["retry-after"] == "5" and "yigui db start" in body["detail"]
         assert httpx.get(f"{url}/healthz", timeout=60).status_code == 503
         proxy.start()
-        deadline = time.monotonic() + 30
-        while True:
-            r = httpx.get(f"{url}/v1/provisions/pipl/art29", headers=h, timeout=60)
-            if r.status_code == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        r = get_until_ok(f"{url}/v1/provisions/pipl/art29", h)
         assert r.status_code == 200 and r.json()["citation"] == "《个人信息保护法》第二十九条"
     proxy.stop()
     backend.close()
