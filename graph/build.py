@@ -57,7 +57,7 @@ def build_key(embed: bool, extract: bool) -> str:
         h.update(code_hash().encode())
     except ImportError:  # pragma: no cover - ingest always has it today
         pass
-    files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "xref.py"]
+    files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "xref.py"] + ([_GRAPH_DIR / "embed.py"] if embed else [])
     if extract:
         files += sorted((_GRAPH_DIR / "obligations").rglob("*.py"))
     for f in files:
@@ -140,19 +140,18 @@ def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: b
 
     # 4. embeddings (cached on disk by content hash, so unchanged clauses cost nothing)
     if embed and changed:
-        try:
-            from graph.embed import embed_provisions
-        except ImportError as e:
-            rep.warnings.append(f"embeddings skipped: graph.embed is not available ({e}); vector search will be "
-                                "empty until `yigui ingest` runs with it")
-        else:
-            _say(progress, "embedding provisions (cached by content hash)")
-            vecs = embed_provisions([p for pd in changed for p in pd.provisions], progress=progress)
-            rep.embeddings = store.set_embeddings(vecs)
+        from graph.embed import embed_provisions
+
+        _say(progress, "embedding provisions (cached by content hash)")
+        vecs = embed_provisions([p for pd in changed for p in pd.provisions], progress=progress,
+                                docs={pd.document.id: pd.document for pd in changed})
+        rep.embeddings = store.set_embeddings(vecs)
     t_emb = time.perf_counter()
 
     # 5. markers last: a document interrupted before this point is redone by the next run
     store.mark_loaded([pd.document for pd in changed], build_key=key)
+    if changed:
+        store.bump_generation()
     rep.counts = store.counts()
     rep.timings = {"load_s": round(t_load - t_parse, 2), "xref_s": round(t_xref - t_load, 2),
                    "obligations_s": round(t_obl - t_xref, 2), "embed_s": round(t_emb - t_obl, 2)}

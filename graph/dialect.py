@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-NODE_LABELS = ("Document", "Provision", "Obligation", "Actor", "Stage", "Regulator", "Term")
+NODE_LABELS = ("Document", "Provision", "Obligation", "Actor", "Stage", "Regulator", "Term", "Meta")
 EDGE_TYPES = ("HAS_PART", "CITES", "PENALIZES", "DERIVED_FROM", "BINDS", "AT_STAGE", "DEFINED_IN", "SUBCLASS_OF",
               "ENFORCES", "SUPERSEDES", "TRANSLATION_OF")
 # non-unique lookups the query layer filters on

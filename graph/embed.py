@@ -208,15 +208,31 @@ def embed_texts(
     return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
-def provision_text(p) -> str:
-    """The text embedded for a provision: its own text (children included), as the store keeps it."""
+MIN_SECTION_CHARS = 20  # guideline sections shorter than this are headings, not retrievable clauses
+
+
+def is_retrieval_unit(p) -> bool:
+    """What QA retrieves and ranks: an article, or a guideline section/preamble with real text."""
+    if p.kind == "article":
+        return True
+    return p.kind in ("section", "preamble") and len(p.text.strip()) >= MIN_SECTION_CHARS
+
+
+def provision_text(p, doc=None) -> str:
+    """The one text embedded for a provision, shared by the store's vector index and QA's dense search: a Chinese
+    retrieval unit is prefixed with its instrument's short title and heading (so e5 knows which law a generic clause
+    belongs to); paragraphs, items and translations are embedded as written."""
+    if doc is not None and getattr(doc, "lang", "zh") == "zh" and is_retrieval_unit(p):
+        return f"{doc.short_title} {p.heading or ''}：{p.text}"
     return p.text
 
 
 def embed_provisions(provisions, embedder: Embedder | None = None, progress: bool = True,
-                     batch_size: int = 32) -> dict[str, list[float]]:
-    """Provision id -> embedding (passage mode) for ingest Provisions; used by graph.build to fill the store."""
+                     batch_size: int = 32, docs: dict | None = None) -> dict[str, list[float]]:
+    """Provision id -> embedding (passage mode) for ingest Provisions; used by graph.build to fill the store.
+    `docs` (id -> Document) gives the instrument titles that retrieval units are embedded with."""
     provisions = list(provisions)
-    m = embed_texts([provision_text(p) for p in provisions], "passage", embedder, batch_size, progress,
-                    desc="embedding provisions")
+    docs = docs or {}
+    m = embed_texts([provision_text(p, docs.get(p.doc_id)) for p in provisions], "passage", embedder, batch_size,
+                    progress, desc="embedding provisions")
     return {p.id: m[i].tolist() for i, p in enumerate(provisions)}

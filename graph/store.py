@@ -334,6 +334,19 @@ class GraphStore:
         self.write_batches("UNWIND $rows AS row MATCH (d:Document {id: row.id}) "
                            "SET d.sha256 = row.sha, d.build_key = row.key", rows, 500, what="sha256 markers")
 
+    def bump_generation(self) -> str:
+        """A new load generation (after an ingest that changed something): processes serving answers compare it with
+        the one their index was built from and rebuild, so a re-ingest is never served stale."""
+        import uuid
+
+        gen = uuid.uuid4().hex[:16]
+        self.run("MERGE (m:Meta {id: 'load'}) SET m.generation = $g", g=gen)
+        return gen
+
+    def generation(self) -> str | None:
+        rows = self.run("MATCH (m:Meta {id: 'load'}) RETURN m.generation AS g")
+        return rows[0]["g"] if rows else None
+
     def counts(self) -> dict[str, int]:
         """Nodes per label and edges per type."""
         out: dict[str, int] = {}

@@ -21,8 +21,8 @@ from .text import QueryAnalysis, actor_aliases, tokens_zh
 # e5 cosines are compressed (0.75-0.93 for everything), so they only catch questions that match nothing at all;
 # scope is decided by the question's vocabulary (qa.text.DOMAIN_*) and the instruments it names
 MIN_DENSE = {"zh": 0.78, "en": 0.74}
-RELATIVE_CUTOFF = 0.55  # cite further clauses only when their fused score is within this share of the best
-MAX_CITED = 5
+RANK_MARGIN = 1.0  # cite further clauses whose ranker score is within this of the best (log-odds scale)
+MAX_CITED = 4
 MODAL = re.compile(r"应当|不得|必须|禁止|可以|有权|方可|负责|承担|推定|适用|是指|包括|分为|不承担")
 SENT_SPLIT = re.compile(r"(?<=[。；！？;])")
 CN_NUM = "零一二三四五六七八九十百千"
@@ -62,17 +62,19 @@ class Answerer:
 
     # ------------------------------------------------------------------------------------------------ ask
     def ask(self, question: str, k: int = 8) -> AskResponse:
+        if not question or not question.strip():
+            raise ValueError("the question is empty: ask a question in Chinese or English")
         t0 = time.perf_counter()
         r = self.retriever.warm_up()
         qa = r.analyse(question)
         hits = r.search(question, k=k, qa=qa)
         notes: list[str] = []
-        abstain, why = self.should_abstain(qa, hits)
+        abstain, why, missing = self.should_abstain(qa, hits)
         if abstain:
-            resp = self._abstain(question, qa, hits, why)
+            resp = self._abstain(question, qa, hits, why, missing)
         else:
             chosen = self._choose(hits)
-            penalties = self._penalties(chosen, hits)
+            penalties = self._penalties(chosen, hits, qa)
             notes += self._version_notes(qa, chosen + penalties)
             if self.llm is not None:
                 from .llm import llm_answer
@@ -80,92 +82,55 @@ class Answerer:
                 resp = llm_answer(self.llm, question, qa, chosen + penalties, r)
             else:
                 resp = self._compose(question, qa, chosen, penalties)
-            resp.notes = notes + resp.notes
-        resp.notes += self._missing_instrument_notes(qa)
+            resp.notes = notes + resp.notes + self._missing_notes(qa, missing)
         resp.took_ms = round((time.perf_counter() - t0) * 1000, 2)
         return resp
 
     # ------------------------------------------------------------------------------------------------ decide
-    def should_abstain(self, qa: QueryAnalysis, hits: list[Hit]) -> tuple[bool, str]:
+    def should_abstain(self, qa: QueryAnalysis, hits: list[Hit]) -> tuple[bool, str, list[dict]]:
+        """(abstain, why, not-loaded instruments the question turns on). A question naming a registered instrument
+        whose text is not loaded is not answered from a substitute clause; otherwise the scope classifier decides."""
+        from .scope import evidence, foreign_law, load_model, not_loaded_for
+
+        r = self.retriever
+        loaded = {d.instrument for d in r.docs.values()} | set(r.docs)
+        named, topical = not_loaded_for(qa, loaded)
         if not hits:
-            return True, "no clause matched"
-        best_dense = max(max(h.signals.get("dense", 0), h.signals.get("dense_para", 0), h.signals.get("dense_en") or 0)
-                         for h in hits[:3])
-        if not qa.domain_terms and not qa.instruments:
-            return True, "out of scope"
-        if best_dense < MIN_DENSE.get(qa.lang, 0.78):
-            return True, "weak match"
-        return False, ""
+            return True, "no clause matched", named + topical
+        if named and not qa.instruments:
+            return True, "not loaded", named
+        if foreign_law(qa):
+            return True, "out of scope", []
+        m = load_model()
+        p = m.prob(evidence(r, qa, hits), qa.text, r._qvec(qa))
+        self.last_scope = p
+        if p < m.threshold:
+            return True, ("not loaded" if topical else "out of scope"), topical
+        return False, "", topical
 
     def _choose(self, hits: list[Hit]) -> list[Hit]:
-        """Clauses the answer rests on: near the best fused score, and (when the question uses legal terms) carrying
-        a fair share of them, so a clause that only shares everyday words (病历, 患者) does not lead the answer."""
+        """The clauses the answer rests on: the ranker's best, and those close to it (within RANK_MARGIN of its
+        score), at most MAX_CITED; binding instruments before guidelines, then by score."""
         top = hits[0].score
-        chosen = [h for h in hits[:MAX_CITED] if h.score >= RELATIVE_CUTOFF * top] or hits[:1]
-        best_terms = max(h.signals.get("terms", 0.0) for h in chosen)
-        if best_terms > 0:
-            chosen = [h for h in chosen if h.signals.get("terms", 0.0) >= best_terms / 3]
-            lead = max(chosen, key=lambda h: (h.signals.get("terms", 0.0), h.score))
-            chosen = [lead] + [h for h in chosen if h is not lead]
-        return chosen
+        chosen = [h for h in hits[:MAX_CITED] if h.score >= top - RANK_MARGIN] or hits[:1]
+        lead = chosen[0]
+        rest = sorted(chosen[1:], key=lambda h: (-self.retriever.level_rank[self.retriever.zh_index[h.unit.prov.id]],
+                                                  -h.score))
+        return [lead] + rest
 
     # ------------------------------------------------------------------------------------------------ compose
     def _compose(self, question: str, qa: QueryAnalysis, chosen: list[Hit], penalties: list[Hit]) -> AskResponse:
-        r = self.retriever
-        en = qa.lang == "en"
-        cites: list[Citation] = []
-        lines: list[str] = []
-        qtok = set(qa.zh_tokens)
-        # short direct answer: the best operative sentence of the best clause
-        best = chosen[0]
-        s0 = self._best_sentence(best.pinpoint.text, qtok)
-        p0 = self._narrowest(best.pinpoint, s0)
-        lines.append(("Short answer: under " if en else "简要回答：根据") + p0.citation +
-                     ("" if not en else f" ({best.citation_en or best.unit.doc.title_en or ''})".replace(" ()", "")) +
-                     ("：“" if not en else ": “") + s0 + "”" + self._cite_tag(p0.citation))
-        if en:
-            src = p0
-            en_text, en_cit = r.english_of(p0.id)
-            if not en_text:
-                src = best.pinpoint
-                en_text, en_cit = r.english_of(src.id)
-            if en_text:
-                lines.append(f"Official English of {src.citation} ({en_cit}): “{self._best_sentence_en(en_text, qa)}”")
-        # obligations grouped by actor
-        groups: dict[str, list[tuple[str, str]]] = {}
-        extra: list[Citation] = []  # item-level pinpoints the sentences rest on, each shown with its own text
-        if p0 is not best.pinpoint:
-            extra.append(self._citation_of(p0, best))
-        for h in chosen:
-            lead = h.pinpoint.text.split("\n", 1)[0]
-            for s in self._operative(h.pinpoint.text, qtok):
-                p = self._narrowest(h.pinpoint, s)
-                if p is not h.pinpoint:
-                    extra.append(self._citation_of(p, h))
-                actor = self._actor_of(s) or self._actor_of(lead) or ("(no actor named)" if en else "（未指明主体）")
-                groups.setdefault(actor, []).append((s, p.citation))
-        if groups:
-            lines.append("" if not groups else ("Obligations by actor:" if en else "按主体归纳的义务："))
-            for actor, items in groups.items():
-                seen = set()
-                for s, cit in items:
-                    if (s, cit) in seen:
-                        continue
-                    seen.add((s, cit))
-                    lines.append(f"- {actor}：“{s}”{self._cite_tag(cit)}")
-        if penalties:
-            lines.append("Related penalties:" if en else "相关罚则：")
-            for h in penalties:
-                sp = self._best_sentence(h.pinpoint.text, qtok | {'罚款'})
-                pp = self._narrowest(h.pinpoint, sp)
-                if pp is not h.pinpoint:
-                    extra.append(self._citation_of(pp, h))
-                lines.append(f"- “{sp}”{self._cite_tag(pp.citation)}")
-        for h in chosen + penalties:
-            cites.append(self._citation(h))
-        cites.extend(extra)
-        return AskResponse(question=question, answer="\n".join(l for l in lines if l), abstained=False,
-                           citations=_dedupe(cites), took_ms=0.0, mode="extractive")
+        """A short legal memo: 结论 first, then 依据 (deciding clauses to the 款/项), 条件与例外, 定义, 罚则 (tiers),
+        时限; every line cited, and the citations list holds exactly the clauses shown."""
+        from . import memo
+
+        m = memo.Memo(self, qa)
+        m.basis(chosen)
+        m.definitions(chosen)
+        m.penalties(chosen, penalties)
+        m.conclude(chosen, penalties)
+        return AskResponse(question=question, answer=m.render(), abstained=False, citations=m.citations(),
+                           took_ms=0.0, mode="extractive", conclusion=m.conclusion_text)
 
     @staticmethod
     def _cite_tag(citation: str) -> str:
@@ -230,22 +195,25 @@ class Answerer:
         return best[2] if best and best[0] <= 30 else None
 
     # ------------------------------------------------------------------------------------------------ graph
-    def _penalties(self, chosen: list[Hit], hits: list[Hit]) -> list[Hit]:
-        """Penalty clauses of the same instrument that name a chosen article (违反本法第X条)."""
+    def _penalties(self, chosen: list[Hit], hits: list[Hit], qa: QueryAnalysis) -> list[Hit]:
+        """Penalty clauses linked to the chosen duties in the graph (PENALIZES: explicit, inferred or general), best
+        link first; a penalty clause that was itself retrieved leads when the question asks about penalties."""
         r = self.retriever
         out: list[Hit] = []
         have = {h.unit.prov.id for h in chosen}
+        order = {"explicit": 0, "general": 1, "inferred": 2}
         for h in chosen:
-            if h.unit.prov.article is None or r.is_penalty[r.zh_index[h.unit.prov.id]]:
+            if r.is_penalty[r.zh_index[h.unit.prov.id]]:
                 continue
-            ref = _cn(h.unit.prov.article)
-            pat = re.compile(rf"第{ref}条(?![{CN_NUM}])")
-            for i, u in enumerate(r.zh_units):
-                if u.doc.id != h.unit.doc.id or not r.is_penalty[i] or u.prov.id in have:
+            links = sorted(r.graph.penalized_by.get(h.unit.prov.id, ()), key=lambda t: (order.get(t[1], 3), -t[2]))
+            for pen, method, score in links:
+                i = r.zh_index.get(pen)
+                if i is None or pen in have or not r.current[i]:
                     continue
-                if pat.search(u.prov.text) and re.search(r"违反", u.prov.text):
-                    have.add(u.prov.id)
-                    out.append(Hit(u, 0.0, {"graph": 1.0}, u.prov))
+                have.add(pen)
+                u = r.zh_units[i]
+                out.append(Hit(u, 0.0, {"graph": 1.0, "method": method}, u.prov))
+                break
         return out[:2]
 
     def _version_notes(self, qa: QueryAnalysis, hits: list[Hit]) -> list[str]:
@@ -279,35 +247,30 @@ class Answerer:
                                  + ("该条文字相同。" if same else "该条文字不同，请核对事实发生时适用的版本。"))
         return notes
 
-    def _missing_instrument_notes(self, qa: QueryAnalysis) -> list[str]:
-        """Registered instruments whose text is not loaded but which the question likely turns on."""
-        from .text import _load
-
-        r = self.retriever
-        loaded = {d.instrument for d in r.docs.values()} | {d.id for d in r.docs.values()}
+    @staticmethod
+    def _missing_notes(qa: QueryAnalysis, missing: list[dict]) -> list[str]:
         out = []
-        text = qa.text.lower()
-        for key, ins in ((_load("registry.yaml").get("instruments")) or {}).items():
-            vids = [v.get("id") for v in ins.get("versions") or []]
-            if key in loaded or any(v in loaded for v in vids):
-                continue
-            names = [ins.get("short_title") or ""] + list(ins.get("aliases") or [])
-            topics = [t for t in ins.get("topics") or [] if len(str(t)) >= 3]
-            named = any(n and n.lower() in text for n in names)
-            topical = sum(1 for t in topics if str(t).lower() in text)
-            if named or topical >= 1 and any(str(t).lower() in text for t in topics[:4]):
-                title = ins.get("title") or key
-                out.append(f"The question may turn on {title}, whose text is not loaded; this answer does not take it into account."
-                           if qa.lang == "en" else f"问题可能涉及《{title}》，其文本未收录，本回答未考虑该文件。")
-        return out[:3]
+        for ins in missing[:3]:
+            title = ins.get("title") or ins["key"]
+            out.append(f"The question may turn on {title}, whose text is not loaded; this answer does not take it into "
+                       "account." if qa.lang == "en" else f"问题可能涉及《{title}》，其文本未收录，本回答未考虑该文件。")
+        return out
 
     # ------------------------------------------------------------------------------------------------ abstain
-    def _abstain(self, question: str, qa: QueryAnalysis, hits: list[Hit], why: str) -> AskResponse:
+    def _abstain(self, question: str, qa: QueryAnalysis, hits: list[Hit], why: str, missing: list[dict]
+                 ) -> AskResponse:
         en = qa.lang == "en"
-        if why == "out of scope":
-            msg = ("This question is outside YiGui's scope (Chinese medical-AI, health, data and device regulation); "
-                   "no clause is cited. The nearest clauses are listed as possibly related." if en else
-                   "该问题不在医规的收录范围内（医疗人工智能、医疗卫生、数据与器械监管），不作回答、不引用条文；"
+        titles = "、".join(f"《{i.get('title') or i['key']}》" for i in missing[:3])
+        titles_en = "; ".join(i.get("title_en") or i.get("title") or i["key"] for i in missing[:3])
+        if why == "not loaded" and missing:
+            msg = (f"This question turns on {titles_en} ({titles}), whose text is not loaded in YiGui, so it is not "
+                   "answered from other clauses. Load the instrument (`yigui ingest FILE`) to get an answer."
+                   if en else f"该问题取决于{titles}，其文本未收录，因此不以其他条文代替作答；"
+                   "可用 `yigui ingest 文件` 载入该文件后再问。")
+        elif why == "out of scope":
+            msg = ("This question is outside what the loaded texts govern (Chinese medical-AI, health, data and device "
+                   "regulation); no clause is cited. The nearest clauses are listed as possibly related." if en else
+                   "该问题不在已收录法规的调整范围内（医疗人工智能、医疗卫生、数据与器械监管），不作回答、不引用条文；"
                    "最接近的条文列于下方，仅供参考。")
         else:
             msg = ("No clause in the loaded texts answers this question closely enough, so no answer is given. "
@@ -315,7 +278,8 @@ class Answerer:
                    "已收录的条文中没有足够相关的规定，无法给出有依据的回答；最接近的条文列于下方，仅供参考。")
         related = [self.retriever.to_result(h) for h in hits[:3]]
         return AskResponse(question=question, answer=msg, abstained=True, citations=[], took_ms=0.0,
-                           possibly_related=related, notes=[f"abstained: {why}"])
+                           possibly_related=related, notes=[f"abstained: {why}"] + self._missing_notes(qa, missing),
+                           not_loaded=[i["key"] for i in missing])
 
 
 def _cn(n: int) -> str:

@@ -67,6 +67,11 @@ def title_resolver(docs) -> callable:
     return resolve
 
 
+def is_gold(unit, gold: list[tuple[set[str], int]]) -> bool:
+    """Whether a retrieval unit (article of a document) is one of the resolved gold (instrument ids, article)."""
+    return any(unit.doc.instrument in ins and unit.prov.article == a for ins, a in gold)
+
+
 def evaluate(retriever, questions: list[Question], k: int = 10) -> dict:
     """Hit@k, recall@10 and MRR per language and overall, and search latency after warm-up."""
     retriever.warm_up()

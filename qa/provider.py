@@ -56,6 +56,12 @@ class IngestProvider:
     def fingerprint(self) -> str:
         return _fingerprint(self.provisions(), self.documents())
 
+    def graph(self):
+        """No store, no graph: parsed texts only (bench baselines); the graph routes then add nothing."""
+        from .graphctx import GraphContext
+
+        return GraphContext()
+
 
 def _parse_corpus(paths) -> list[ParsedDocument]:  # pragma: no cover - fallback before ingest.pipeline existed
     from corpus import corpus_dir
@@ -102,6 +108,20 @@ class StoreProvider:
 
     def fingerprint(self) -> str:
         return _fingerprint(self._provs, self._docs)
+
+    def embeddings(self) -> dict[str, list[float]]:
+        """Provision id -> the vector ingest stored (graph.embed.provision_text), read once per index build."""
+        rows = self.q.store.run("MATCH (p:Provision) WHERE p.embedding IS NOT NULL RETURN p.id AS id, p.embedding AS v")
+        return {r["id"]: r["v"] for r in rows}
+
+    def graph(self):
+        from .graphctx import load_context
+
+        return load_context(self.q.store)
+
+    def generation(self) -> str | None:
+        """The store's load generation (changes with every ingest that changed something)."""
+        return self.q.generation()
 
 
 def default_provider(store=None) -> Provider:

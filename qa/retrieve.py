@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import re
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
+from graph.embed import is_retrieval_unit, provision_text
 from ingest.model import Document, Provision
 
 from .provider import Provider, default_provider
@@ -29,8 +29,7 @@ from .text import QueryAnalysis, analyse, bigrams_zh, tokens_en, tokens_zh
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "r5"
-MIN_SECTION_CHARS = 20
+INDEX_VERSION = "r6"
 
 # fusion weights (reciprocal-rank fusion, k=RRF_K); fitted on corpus/eval/questions.jsonl, checked on dev.jsonl
 WEIGHTS = {
@@ -68,22 +67,14 @@ class Hit:
     citation_en: str | None = None
 
 
-def _is_unit(p: Provision) -> bool:
-    if p.kind == "article":
-        return True
-    if p.kind in ("section", "preamble"):
-        return len(p.text.strip()) >= MIN_SECTION_CHARS
-    return False
-
-
 def unit_lexical_text(u: Unit) -> str:
     """What BM25 sees: title, headings above the clause, its own heading and text."""
     return " ".join([u.doc.short_title, *u.prov.path, u.prov.heading or "", u.prov.text])
 
 
 def unit_dense_text(u: Unit) -> str:
-    """What the article embedding sees: the instrument's title tells e5 which law a generic clause belongs to."""
-    return f"{u.doc.short_title} {u.prov.heading or ''}：{u.prov.text}"
+    """What the article embedding sees (graph.embed.provision_text: the one text the store embeds too)."""
+    return provision_text(u.prov, u.doc)
 
 
 class Retriever:
@@ -107,11 +98,6 @@ class Retriever:
             self._build()
         return self
 
-    def _cache_path(self, fp: str):
-        from graph.embed import cache_dir
-
-        return cache_dir() / f"qa-index-{INDEX_VERSION}-{fp}-{self.embedder.name.replace('/', '_')[-40:]}.pkl"
-
     def _build(self) -> None:
         t0 = time.perf_counter()
         docs = self.provider.documents()
@@ -123,7 +109,7 @@ class Retriever:
             if p.kind == "paragraph" and p.parent_id:
                 children.setdefault(p.parent_id, []).append(p)
         units = [Unit(p, self.docs[p.doc_id], sorted(children.get(p.id, []), key=lambda c: c.order))
-                 for p in provs if _is_unit(p) and p.doc_id in self.docs]
+                 for p in provs if is_retrieval_unit(p) and p.doc_id in self.docs]
         self.zh_units = [u for u in units if u.doc.lang == "zh"]
         self.en_units = [u for u in units if u.doc.lang == "en"]
         self.zh_index = {u.prov.id: i for i, u in enumerate(self.zh_units)}
@@ -136,22 +122,7 @@ class Retriever:
             if zid in self.zh_index:
                 self.en_to_zh[j] = self.zh_index[zid]
                 self.zh_to_en[self.zh_index[zid]] = j
-        fp = self.provider.fingerprint()
-        cached = None
-        path = self._cache_path(fp) if self.use_cache else None
-        if path and path.exists():
-            try:
-                with open(path, "rb") as fh:
-                    cached = pickle.load(fh)
-            except Exception:  # a corrupt cache is rebuilt, never fatal
-                cached = None
-        if cached is None:
-            cached = self._compute(fp)
-            if path:
-                tmp = path.with_suffix(".tmp")
-                with open(tmp, "wb") as fh:
-                    pickle.dump(cached, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)
+        cached = self._compute(self.provider.fingerprint())
         self._load(cached)
         self._build_meta()
         self._precompute_term_masks()
@@ -161,22 +132,41 @@ class Retriever:
                  len(self.zh_units), len(self.en_units))
 
     def _compute(self, fp: str) -> dict:
-        from graph.embed import embed_texts
-
+        """Tokens for the lexical indexes, and the vectors: read from the store, where ingest put them (one embedding
+        pass for the store's vector index and for QA); any the store lacks are embedded now through the cache."""
         zh_tok = [tokens_zh(unit_lexical_text(u)) for u in self.zh_units]
         zh_bi = [bigrams_zh(unit_lexical_text(u)) for u in self.zh_units]
         en_tok = [tokens_en(unit_lexical_text(u)) for u in self.en_units]
         para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) for c in u.paragraphs]
-        texts = [unit_dense_text(u) for u in self.zh_units]
-        show = os.environ.get("YIGUI_PROGRESS", "1") != "0"
-        E = embed_texts(texts, "passage", self.embedder, progress=show, desc="embedding clauses")
-        P = embed_texts([self.by_id[pid].text for _, pid in para_ids], "passage", self.embedder, progress=show,
-                        desc="embedding paragraphs")
-        EN = embed_texts([u.prov.text for u in self.en_units], "passage", self.embedder, progress=show,
-                         desc="embedding English clauses")
+        para = [self.by_id[pid] for _, pid in para_ids]
+        E = self._vectors([u.prov for u in self.zh_units], "embedding clauses")
+        P = self._vectors(para, "embedding paragraphs")
+        EN = self._vectors([u.prov for u in self.en_units], "embedding English clauses")
         return {"fp": fp, "zh_tok": zh_tok, "zh_bi": zh_bi, "en_tok": en_tok, "E": E, "P": P, "EN": EN,
                 "para_owner": np.array([i for i, _ in para_ids], dtype=np.int64),
                 "para_ids": [pid for _, pid in para_ids]}
+
+    def _vectors(self, provs: list[Provision], desc: str) -> np.ndarray:
+        from graph.embed import embed_texts
+
+        stored = self.provider.embeddings() if hasattr(self.provider, "embeddings") else {}
+        dim = self.embedder.dim
+        out = np.zeros((len(provs), dim), dtype=np.float32)
+        todo = []
+        for k, p in enumerate(provs):
+            v = stored.get(p.id)
+            if v is not None and len(v) == dim:
+                out[k] = v
+            else:
+                todo.append(k)
+        self.embedded_at_query = getattr(self, "embedded_at_query", 0) + len(todo)
+        if todo:
+            show = os.environ.get("YIGUI_PROGRESS", "1") != "0"
+            log.warning("%d provisions have no stored embedding: embedding them now (run `yigui ingest`)", len(todo))
+            M = embed_texts([provision_text(provs[k], self.docs.get(provs[k].doc_id)) for k in todo], "passage",
+                            self.embedder, progress=show, desc=desc)
+            out[todo] = M
+        return out
 
     def _load(self, c: dict) -> None:
         import bm25s
@@ -192,6 +182,14 @@ class Retriever:
         if self.en_units:
             self.bm25_en = bm25s.BM25()
             self.bm25_en.index(c["en_tok"], show_progress=False)
+        # corpus vocabulary and token idf (document = clause), for the scope evidence
+        df: dict[str, int] = {}
+        for toks in c["zh_tok"]:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        n = max(1, len(c["zh_tok"]))
+        self.vocab = set(df)
+        self.token_idf = {t: float(np.log(1 + n / d)) for t, d in df.items()}
         self._qcache: dict[str, np.ndarray] = {}
         self._term_masks: dict[str, np.ndarray] = {}
         self._para_tok: dict[str, set[str]] = {}
@@ -206,15 +204,55 @@ class Retriever:
         self.has_en = np.zeros(n, dtype=bool)
         for i in self.zh_to_en:
             self.has_en[i] = True
+        from .rank import DEADLINE, LIABILITY, level_rank
+
+        self.level_rank = np.array([level_rank(u.doc.level) for u in self.zh_units], dtype=np.float32)
+        self.is_guideline = np.array([u.doc.level == "technical_guideline" for u in self.zh_units])
+        self.has_deadline = np.array([bool(DEADLINE.search(u.prov.text)) for u in self.zh_units])
+        self.has_liability = np.array([bool(LIABILITY.search(u.prov.text)) for u in self.zh_units])
+        self.log_len = np.log1p([len(u.prov.text) for u in self.zh_units]).astype(np.float32)
+        self.graph = self.provider.graph()
+        # defined terms long enough to be recognised in a question (a two-character term such as 数据 is everywhere)
+        self.concept_terms = sorted((t for t in self.graph.defines if len(t) >= 3), key=len, reverse=True)
 
     # ------------------------------------------------------------------------------------------------ search
     def analyse(self, question: str) -> QueryAnalysis:
         self.warm_up()
-        return analyse(question, self.docs)
+        qa = analyse(question, self.docs)
+        hay = " ".join([qa.text, *qa.zh_terms, *qa.lay_terms])
+        found: list[str] = []
+        for t in self.concept_terms:  # DEFINED_IN terms the question uses, longest first, none inside another
+            if t in hay and not any(t in f for f in found):
+                found.append(t)
+        qa.concepts = found
+        return qa
 
-    def search(self, question: str, k: int = 10, qa: QueryAnalysis | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 10, qa: QueryAnalysis | None = None, *, ranker: bool = True
+               ) -> list[Hit]:
+        """The k best clauses: first-stage routes (lexical, dense, graph) fused by reciprocal rank, then re-ranked by
+        the learned model over their features (ranker=False: the fused order, the previous engine's)."""
         self.warm_up()
         qa = qa or self.analyse(question)
+        signals, fused, mask = self.first_stage(qa)
+        if not ranker:
+            order = [i for i in np.argsort(-fused)[:k] if np.isfinite(fused[i])]
+            scores = fused
+        else:
+            idx, scores_c = self.rerank(qa, signals, fused, mask)
+            order = list(idx[:k])
+            scores = np.full(self.n, -np.inf)
+            scores[idx] = scores_c
+        qv = self._qvec(qa)
+        hits = []
+        for i in order:
+            u = self.zh_units[i]
+            sig = {name: float(s[i]) for name, s in signals.items() if s is not None}
+            sig["fused"] = float(fused[i])
+            hits.append(Hit(u, float(scores[i]), sig, self._pinpoint(i, qa, qv), *self._english(i)))
+        return hits
+
+    def first_stage(self, qa: QueryAnalysis) -> tuple[dict, np.ndarray, np.ndarray]:
+        """Signals over every clause, their weighted reciprocal-rank fusion and the version mask."""
         qv = self._qvec(qa)
         signals = self._signals(qa, qv)
         fused = np.zeros(self.n, dtype=np.float64)
@@ -235,15 +273,29 @@ class Retriever:
                 fused += w / (RRF_K + r)
         fused += self._boosts(qa)
         fused[~mask] = -np.inf
-        top = np.argsort(-fused)[:k]
-        hits = []
-        for i in top:
-            if not np.isfinite(fused[i]):
-                break
-            u = self.zh_units[i]
-            sig = {name: float(s[i]) for name, s in signals.items() if s is not None}
-            hits.append(Hit(u, float(fused[i]), sig, self._pinpoint(i, qa, qv), *self._english(i)))
-        return hits
+        return signals, fused, mask
+
+    def candidate_features(self, qa: QueryAnalysis, signals: dict, fused: np.ndarray, mask: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate clause indexes and their feature matrix (qa.rank.FEATURES), for ranking and for training."""
+        from .rank import candidates, feature_matrix, graph_expansions
+
+        extra = graph_expansions(self, qa, fused, mask)
+        idx = candidates(signals, fused, mask, extra)
+        finite = {k: (np.where(np.isfinite(v), v, 0.0) if v is not None else None) for k, v in signals.items()}
+        f = np.where(np.isfinite(fused), fused, 0.0)
+        return idx, feature_matrix(self, qa, finite, f, idx)
+
+    def rerank(self, qa: QueryAnalysis, signals: dict, fused: np.ndarray, mask: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        from .rank import load_model
+
+        idx, X = self.candidate_features(qa, signals, fused, mask)
+        if not len(idx):
+            return idx, np.zeros(0)
+        s = load_model().predict(X, num_threads=1)
+        order = np.argsort(-s, kind="stable")
+        return idx[order], s[order]
 
     def _mask(self, qa: QueryAnalysis) -> np.ndarray:
         m = self.current.copy()
@@ -267,6 +319,14 @@ class Retriever:
             np.maximum.at(dp, self.para_owner, ps)
         out["dense_para"] = np.where(dp > -1.0, dp, out["dense"])
         out["terms"] = self._term_signal(qa.legal_terms)
+        # the same without the words that describe the whole domain (AI, 医疗, 软件 …): the legal issue's own words
+        core = qa.core_tokens
+        out["bm25_core"] = (self.bm25.get_scores(core) if core and core != toks else out["bm25"])
+        if qa.core_text and qa.core_text != qa.text:
+            cv = self._qvec_text(qa.core_text)
+            out["dense_core"] = self.E @ cv
+        else:
+            out["dense_core"] = out["dense"]
         out["bm25_en"] = out["dense_en"] = None
         if qa.lang == "en" and self.en_units:
             be = self.bm25_en.get_scores(qa.en_tokens) if qa.en_tokens else np.zeros(len(self.en_units))
@@ -289,10 +349,11 @@ class Retriever:
     def _precompute_term_masks(self) -> None:
         """Clause masks for every glossary/actor term and lay expansion, once per process (searches then only add
         precomputed vectors; a term never seen before is computed on first use)."""
-        from .text import LAY_ZH, _domain_zh_terms, glossary_pairs
+        from .text import _domain_zh_terms, glossary_pairs
+        from .vocab import lay_zh
 
         terms = set(_domain_zh_terms()) | {zh for _, zh in glossary_pairs()}
-        terms |= {w for v in LAY_ZH.values() for w in v.split()}
+        terms |= {w for v in lay_zh().values() for w in v}
         texts = [u.prov.text for u in self.zh_units]
         for t in terms:
             if t and t not in self._term_masks:
@@ -311,13 +372,16 @@ class Retriever:
         return full
 
     def _qvec(self, qa: QueryAnalysis) -> np.ndarray:
+        return self._qvec_text(qa.text)
+
+    def _qvec_text(self, text: str) -> np.ndarray:
         """Query vector, memoised per process (a query costs ~15 ms to embed, a lookup nothing)."""
-        v = self._qcache.get(qa.text)
+        v = self._qcache.get(text)
         if v is None:
-            v = self.embedder.query([qa.text])[0]
+            v = self.embedder.query([text])[0]
             if len(self._qcache) > 4096:
                 self._qcache.clear()
-            self._qcache[qa.text] = v
+            self._qcache[text] = v
         return v
 
     def _boosts(self, qa: QueryAnalysis) -> np.ndarray:

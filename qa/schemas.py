@@ -33,12 +33,15 @@ class SearchResponse(BaseModel):
 class Citation(BaseModel):
     provision_id: str
     doc_title: str
+    doc_id: str | None = None
     article: int | None = None
     paragraph: int | None = None
     citation: str
     quote: str  # verbatim clause text
     version: str | None = None
     text_en: str | None = None
+    citation_en: str | None = None
+    current: bool = True
 
 
 class AskResponse(BaseModel):
@@ -50,3 +53,5 @@ class AskResponse(BaseModel):
     possibly_related: list[SearchResult] = Field(default_factory=list)  # shown when abstaining
     notes: list[str] = Field(default_factory=list)  # version flags, instruments not loaded, removed LLM claims
     mode: str = "extractive"  # "extractive" | "llm"
+    conclusion: str | None = None  # the memo's 结论 / Conclusion line (extractive answers)
+    not_loaded: list[str] = Field(default_factory=list)  # registry keys of instruments the question turns on, not loaded

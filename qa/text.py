@@ -47,6 +47,15 @@ class QueryAnalysis:
     domain_terms: list[str] = field(default_factory=list)  # in-scope vocabulary found in the question
     lay_terms: list[str] = field(default_factory=list)  # statute words for everyday words in a Chinese question
     legal_terms: list[str] = field(default_factory=list)  # glossary/actor terms (Chinese) the question contains
+    # the legal query (question analysis into intent, actors, concepts)
+    intents: list[str] = field(default_factory=list)  # qa.intent.INTENTS the question carries
+    intent: str = "general"  # the one the conclusion states first
+    yes_no: bool = False
+    actor_ids: list[str] = field(default_factory=list)  # actor taxonomy ids named (lay words mapped)
+    concepts: list[str] = field(default_factory=list)  # defined terms of the corpus the question uses (set by Retriever)
+    core_tokens: list[str] = field(default_factory=list)  # zh_tokens without words that describe the whole domain
+    core_text: str = ""  # the question without those words (for a second dense query)
+    mentions_ai: bool = False
 
 
 def detect_lang(text: str) -> str:
@@ -135,7 +144,9 @@ def glossary_pairs() -> list[tuple[str, str]]:
         for en in [a.get("en"), *((a.get("aliases") or {}).get("en") or [])]:
             if en and zh:
                 pairs.append((str(en).lower(), zh))
-    pairs.extend(EXTRA_EN_ZH)
+    from .vocab import en_zh
+
+    pairs.extend((en.lower(), zh) for en, zh in en_zh())  # corpus/concepts.yaml en_zh + mined aligned pairs
     pairs.sort(key=lambda p: -len(p[0]))
     return pairs
 
@@ -153,34 +164,6 @@ def glossary_map() -> list[tuple[str, list[str]]]:
         if zh not in m.setdefault(en, []):
             m[en].append(zh)
     return sorted(m.items(), key=lambda p: -len(p[0]))
-
-
-# everyday English a lawyer types that the glossary (legal terms) does not list
-EXTRA_EN_ZH: list[tuple[str, str]] = [
-    ("train", "训练"), ("training", "训练"), ("model", "模型"), ("algorithm", "算法"), ("children", "未成年人"),
-    ("child", "未成年人"), ("minor", "未成年人"), ("abroad", "境外"), ("overseas", "境外"), ("outside china", "境外"),
-    ("cross-border", "出境"), ("store", "存储"), ("stored", "存储"), ("locally", "境内"), ("inside china", "境内"),
-    ("withdraw", "撤回"), ("take back", "撤回"), ("refuse", "拒绝"), ("deceased", "死者"), ("death", "死亡"),
-    ("autopsy", "尸检"), ("dispute", "纠纷"), ("recall", "召回"), ("label", "标识"), ("labels", "标签"),
-    ("instructions for use", "说明书"), ("instructions", "说明书"), ("adverse event", "不良事件"),
-    ("registration certificate", "注册证"), ("renew", "延续注册"), ("valid", "有效期"), ("outsource", "委托生产"),
-    ("manufacturing", "生产"), ("clinical trial", "临床试验"), ("approval", "批准"), ("surgery", "手术"),
-    ("risk", "风险"), ("explain", "说明"), ("price", "价格"), ("prices", "价格"), ("loyal customers", "消费者"),
-    ("face recognition", "人脸识别"), ("facial recognition", "人脸识别"), ("property manage", "物业服务企业"),
-    ("genetic", "遗传资源"), ("donor", "提供者"), ("security assessment", "安全评估"), ("export", "出境"),
-    ("standard contract", "标准合同"), ("filing", "备案"), ("file", "备案"), ("report", "报告"),
-    ("annual", "每年度"), ("large online platform", "大型网络平台"), ("platform", "平台"),
-    ("identity", "身份"), ("real identities", "真实身份"), ("verify", "认证"), ("personalised", "个性化"),
-    ("personalized", "个性化"), ("recommendation", "推荐"), ("switch off", "关闭"), ("turn off", "关闭"),
-    ("images", "图片"), ("videos", "视频"), ("generated", "生成"), ("breach", "泄露"), ("leak", "泄露"),
-    ("health information", "健康信息"), ("classification", "分类"), ("risk level", "风险程度"),
-    ("follow-up", "复诊"), ("online", "互联网"), ("forge", "伪造"), ("hide", "隐匿"), ("presumed", "推定"),
-    ("defective", "缺陷"), ("compensation", "赔偿"), ("injured", "损害"), ("harm", "损害"), ("liable", "责任"),
-    ("settle", "解决"), ("hazard", "安全隐患"), ("safety", "安全"), ("hospital", "医疗机构"), ("hospitals", "医疗机构"),
-    ("doctor", "医师"), ("doctors", "医务人员"), ("patient", "患者"), ("consent", "同意"),
-    ("labelling", "标识"), ("labeling", "标识"), ("false materials", "虚假资料"), ("false information", "虚假"), ("fraudulent", "欺骗手段"), ("falsified", "虚假"),
-    ("applying for", "申请"), ("application", "申请"), ("license", "许可"), ("licence", "许可"),
-]
 
 
 @lru_cache(maxsize=1)
@@ -226,23 +209,6 @@ def instrument_aliases() -> list[tuple[str, str]]:
     return out
 
 
-# everyday Chinese a lawyer's client uses -> the statute's words (lexical side only; dense search needs no help)
-LAY_ZH: dict[str, str] = {
-    "病人": "患者", "病历": "医疗健康 敏感个人信息", "检查结果": "医疗健康 敏感个人信息", "健康状况": "医疗健康",
-    "体检": "医疗健康", "基因": "遗传 生物识别", "收回": "撤回", "授权": "同意", "外包": "委托 受托人", "代工": "委托生产",
-    "搬到": "转移", "转到": "转移", "海外": "境外", "国外": "境外", "总部": "境外接收方", "传到": "提供 出境",
-    "罚多少": "罚款", "罚多少钱": "罚款", "打官司": "诉讼 侵权责任 过错", "去世": "死亡 死者", "家属": "近亲属",
-    "孩子": "未成年人 不满十四周岁", "小孩": "未成年人", "医院": "医疗机构", "诊所": "医疗机构", "医生": "医师 医务人员",
-    "大夫": "医师", "大模型": "生成式人工智能", "AI": "人工智能", "换脸": "深度合成 人脸", "刷脸": "人脸识别",
-    "实名": "真实身份", "老用户": "消费者 交易习惯 差别待遇", "杀熟": "交易价格 差别待遇", "漏洞": "缺陷 漏洞 补救措施",
-    "泄露": "泄露 补救措施 告知", "黑客": "网络攻击 安全事件", "买卖": "交易", "卖出去": "已上市 召回",
-    "代理": "代理人", "说明书": "说明书", "算法": "算法 自动化决策", "精准推送": "个性化 推送 自动化决策",
-    "会诊": "邀请 本单位以外的医务人员", "专家": "医务人员", "多久": "期限 有效期", "几年": "年", "过期": "有效期届满",
-    "续": "延续", "到期": "有效期届满 延续", "重大更新": "实质性变化 变更注册", "升级": "变更", "上线": "提供服务",
-    "数据中介": "数据交易中介", "中介": "中介服务", "小区": "物业服务区域", "物业": "物业服务企业",
-}
-
-
 def _legal_terms(text: str, extra: list[str]) -> list[str]:
     """Multi-character legal terms of the glossary and actor taxonomy found in the question (longest first, no
     term inside a longer one already found)."""
@@ -257,25 +223,14 @@ def _legal_terms(text: str, extra: list[str]) -> list[str]:
 
 
 def expand_lay(text: str) -> list[str]:
+    """Statute words for the everyday words of a Chinese question (corpus/concepts.yaml lay_zh, each sourced)."""
+    from .vocab import lay_zh
+
     out = []
-    for lay, legal in LAY_ZH.items():
+    for lay, legal in lay_zh().items():
         if lay in text:
-            out.extend(legal.split())
+            out.extend(legal)
     return out
-
-
-# words that mark a question as belonging to YiGui's domain (medical / health / data / AI regulation)
-DOMAIN_ZH = ["医", "药", "患者", "病人", "病历", "诊", "健康", "临床", "器械", "个人信息", "数据", "隐私", "算法",
-             "人工智能", "AI", "生成式", "深度合成", "模型", "网络", "信息", "遗传", "基因", "伦理", "同意", "出境",
-             "平台", "用户", "产品", "缺陷", "召回", "标签", "说明书", "注册证", "注册人", "备案人", "算法备案", "人脸", "刷脸", "尸检", "监护",
-             "未成年", "网信", "安全评估", "训练", "标注", "医生", "医院", "手术", "消费者", "科研", "标准合同",
-             "境外", "海外", "资料", "员工", "合规", "罚款", "处罚", "监管", "泄露", "漏洞", "授权", "App", "APP", "app"]
-DOMAIN_EN = ["medic", "health", "hospital", "patient", "doctor", "physician", "clinic", "drug", "device", "data",
-             "personal", "privacy", "consent", "algorithm", "ai", "artificial intelligence", "model", "generative",
-             "deep synthesis", "network", "cyber", "information", "genetic", "ethic", "platform", "user", "app",
-             "product", "defect", "recall", "label", "registrant", "filer", "filing", "face", "autopsy", "children", "minor",
-             "export", "abroad", "cross-border", "training", "surgery", "record", "consumer", "contract", "impact assessment",
-             "recommendation", "price", "relatives", "deceased", "security", "diagnos", "treatment"]
 
 
 def _norm(s: str) -> str:
@@ -323,11 +278,74 @@ def analyse(question: str, docs: dict | None = None) -> QueryAnalysis:
     for surface, names in actor_aliases():
         if (surface in text) if _CJK.search(surface) else (f" {surface} " in f" {low} "):
             actor_terms.extend(names)
-    domain = [w for w in (DOMAIN_ZH if lang == "zh" else DOMAIN_EN)
-              if (w in text if lang == "zh" else re.search(rf"\b{re.escape(w)}", low))]
+    from .vocab import domain_words, en_word_match
+
+    domain = [w for w in domain_words(lang) if (w in text if lang == "zh" else en_word_match(w, text))]
+    from .intent import intents as _intents, is_yes_no, primary
+
+    found = _intents(text, lang)
+    generic = domain_generic_words()
+    seen_text = " ".join([low, *lay, *zh_terms]).lower()
+    generic_here = [g for g in generic if len(g) >= 2 and g in seen_text]
+    core = [t for t in zh_tokens if t not in generic and not any(t in g for g in generic_here)]
+    if lang == "zh":
+        core_text = "".join(t for t in _jieba().lcut(text) if t.lower() not in generic)
+    else:
+        core_text = text
+        for g in sorted(generic_here, key=len, reverse=True):
+            core_text = re.sub(rf"\b{re.escape(g)}s?\b", " ", core_text, flags=re.I)
+    core_text = re.sub(r"\s+", " ", core_text).strip()
     return QueryAnalysis(
         text=text, lang=lang, zh_tokens=zh_tokens, en_tokens=en_tokens, zh_terms=list(dict.fromkeys(zh_terms)),
         instruments=instruments, version_hints=hints, asks_penalty=bool(PENALTY.search(text)),
         actor_terms=list(dict.fromkeys(actor_terms)), domain_terms=domain, lay_terms=lay,
         legal_terms=_legal_terms(text if lang == "zh" else "", zh_terms + lay),
+        intents=found, intent=primary(found), yes_no=is_yes_no(text, lang), actor_ids=_actor_ids(text, lay, zh_terms),
+        core_tokens=core or zh_tokens, core_text=core_text if len(core_text) >= 4 else text,
+        mentions_ai=bool(AI_WORDS.search(text)),
     )
+
+
+AI_WORDS = re.compile(r"人工智能|(?<![A-Za-z])AI(?![A-Za-z])|智能|算法|模型|大模型|机器学习|深度学习|artificial intelligence|algorithm|"
+                      r"machine learning|\bmodels?\b|chatbot|\bLLM", re.I)
+
+
+@lru_cache(maxsize=1)
+def domain_generic_words() -> frozenset[str]:
+    """Words that describe the whole product domain (AI, 医疗, 软件, 平台 …), not the legal issue: retrieval
+    down-weights them (a second lexical and dense query without them), so "AI" does not pull every question towards
+    the AI guidelines."""
+    from .vocab import domain_generic
+
+    return frozenset(w.lower() for w in domain_generic("zh") | domain_generic("en"))
+
+
+@lru_cache(maxsize=1)
+def _actor_surfaces() -> list[tuple[str, str]]:
+    """(surface form, actor id), longest first: every zh/en name and alias of corpus/actors.yaml."""
+    from corpus import taxonomy
+
+    tax = taxonomy.actors()
+    out = []
+    for eid in tax.ids():
+        for a in tax.aliases(eid):
+            if a and len(a) >= 2:
+                out.append((a if _CJK.search(a) else a.lower(), eid))
+    out.sort(key=lambda p: -len(p[0]))
+    return out
+
+
+def _actor_ids(text: str, lay: list[str], zh_terms: list[str]) -> list[str]:
+    """Actor taxonomy ids the question names, directly or through lay words mapped to statute words (医院 ->
+    医疗机构); a surface inside a longer one already found does not count again (注册人 inside 医疗器械注册人)."""
+    low = f" {text.lower()} "
+    hay = text + " " + " ".join(lay + zh_terms)
+    found: list[str] = []
+    used: list[str] = []
+    for surface, eid in _actor_surfaces():
+        hit = (surface in hay) if _CJK.search(surface) else (f" {surface} " in low or f" {surface}s " in low)
+        if hit and not any(surface in u for u in used):
+            used.append(surface)
+            if eid not in found:
+                found.append(eid)
+    return found

@@ -1,0 +1,215 @@
+"""The extractive answer as a short legal memo, composed from the retrieved clauses and the graph, no LLM:
+
+  结论 / Conclusion      需要 / 不需要 / 可以 / 不得 / 最高可处… / …日内 / liability sentence, in the question's language
+  依据 / Legal basis     the deciding clauses quoted to the 款/项, binding instruments first
+  条件与例外             但书, 除外, 从其规定 sentences of the clauses relied on
+  定义 / Definitions     the corpus definitions (DEFINED_IN) of the concepts the question uses
+  罚则 / Penalties       the PENALIZES-linked penalty clauses with their tiers parsed (qa.penalty)
+  时限 / Deadlines       the time limits the clauses set
+
+Every line ends with its citation 〔…〕 and every quotation is verbatim text of the provision it cites; the
+citations list holds exactly the provisions shown. With an LLM configured, this memo is the verified skeleton.
+"""
+from __future__ import annotations
+
+import re
+
+from . import penalty as pen
+from .schemas import Citation
+from .text import tokens_en, tokens_zh
+
+MODAL_MUST = re.compile(r"应当|必须|须|需要|需")
+MODAL_NOT = re.compile(r"不得|禁止|严禁|不能|不准")
+MODAL_MAY = re.compile(r"可以|有权|方可|允许")
+MODAL_NEG = re.compile(r"不承担|不需要|无需|不适用|免除|不属于")
+EXCEPTION = re.compile(r"但是|但书|除外|从其规定|不适用|另有规定|例外|但[^是]")
+DEADLINE = re.compile(r"[^，；。：]*?(?:\d+|[一二三四五六七八九十百]+)(?:个)?(?:工作日|日|天|个月|月|年|小时)(?:内|以内|之内|前)?"
+                      r"[^，；。]*")
+LIABLE = re.compile(r"承担[^，；。]{0,12}责任|赔偿|连带责任|过错|推定")
+DEFINING = re.compile(r"是指|属于|包括|视为")
+SENT = re.compile(r"(?<=[。；！？;])")
+
+H = {
+    "zh": {"conclusion": "结论：", "basis": "依据：", "cond": "条件与例外：", "def": "定义：", "pen": "罚则：",
+           "deadline": "时限："},
+    "en": {"conclusion": "Conclusion: ", "basis": "Legal basis:", "cond": "Conditions and exceptions:",
+           "def": "Definitions:", "pen": "Penalties:", "deadline": "Deadlines:"},
+}
+
+
+def sentences(text: str) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        out += [s.strip() for s in SENT.split(line) if s.strip()]
+    return out
+
+
+class Memo:
+    def __init__(self, answerer, qa):
+        self.a = answerer
+        self.r = answerer.retriever
+        self.qa = qa
+        self.lang = "en" if qa.lang == "en" else "zh"
+        self.h = H[self.lang]
+        self.qtok = set(qa.zh_tokens) | set(qa.core_tokens)
+        self.sections: dict[str, list[str]] = {k: [] for k in ("basis", "cond", "def", "pen", "deadline")}
+        self._cites: dict[str, Citation] = {}
+        self.conclusion_text = ""
+        self._pen_summary: tuple[str, str] | None = None  # (summary, citation)
+        self._lead: tuple[str, object] | None = None  # (sentence, provision) the conclusion rests on
+
+    # -------------------------------------------------------------------------------------------- citations
+    def _cite(self, prov, doc) -> str:
+        if prov.id not in self._cites:
+            en_text, en_cit = self.r.english_of(prov.id)
+            self._cites[prov.id] = Citation(
+                provision_id=prov.id, doc_id=doc.id, doc_title=doc.title, article=prov.article,
+                paragraph=prov.paragraph, citation=prov.citation, quote=prov.text,
+                version=doc.version or doc.effective, text_en=en_text, citation_en=en_cit, current=bool(doc.current))
+        return f"〔{prov.citation}〕"
+
+    def citations(self) -> list[Citation]:
+        return list(self._cites.values())
+
+    # -------------------------------------------------------------------------------------------- pieces
+    def _best(self, text: str, prefer: re.Pattern | None = None) -> str:
+        ss = sentences(text)
+        if not ss:
+            return text.strip()
+
+        def score(s: str) -> float:
+            v = len(set(tokens_zh(s)) & self.qtok)
+            if prefer is not None and prefer.search(s):
+                v += 3
+            if MODAL_MUST.search(s) or MODAL_NOT.search(s) or MODAL_MAY.search(s):
+                v += 0.5
+            return v - 0.001 * len(s)
+
+        return max(ss, key=score)
+
+    def _quote_line(self, h, prefer=None) -> tuple[str, object]:
+        """'- 《…》第N条第M款：“sentence”〔citation〕' for a hit; the provision is the narrowest one holding it."""
+        s = self._best(h.pinpoint.text, prefer)
+        p = self.a._narrowest(h.pinpoint, s)
+        tag = self._cite(p, h.unit.doc)
+        if self.lang == "en":
+            en_text, en_cit = self.r.english_of(p.id)
+            if en_text:
+                e = self._best_en(en_text)
+                return f"- {en_cit or p.citation}: “{e}” (official English; Chinese: “{s}”){tag}", (s, p)
+            return f"- {p.citation}: “{s}” (Chinese text; no official English translation is loaded){tag}", (s, p)
+        return f"- {p.citation}：“{s}”{tag}", (s, p)
+
+    def _best_en(self, text: str) -> str:
+        ss = [x.strip() for x in re.split(r"(?<=[.;:])\s+|\n", text) if x.strip()]
+        q = set(self.qa.en_tokens)
+        return max(ss, key=lambda x: len(set(tokens_en(x)) & q) - 0.001 * len(x)) if ss else text
+
+    def basis(self, chosen) -> None:
+        prefer = {"liability": LIABLE, "deadline": DEADLINE, "definition": DEFINING,
+                  "prohibited": MODAL_NOT}.get(self.qa.intent)
+        for k, h in enumerate(chosen):
+            line, sp = self._quote_line(h, prefer)
+            self.sections["basis"].append(line)
+            if k == 0:
+                self._lead = (sp[0], sp[1], h)
+            # exceptions and conditions of the clause relied on (但书, 除外, 从其规定), verbatim
+            for s in sentences(h.pinpoint.text):
+                if EXCEPTION.search(s) and s != sp[0] and len(self.sections["cond"]) < 3:
+                    p = self.a._narrowest(h.pinpoint, s)
+                    self.sections["cond"].append(f"- “{s}”{self._cite(p, h.unit.doc)}")
+            for s in sentences(h.pinpoint.text):
+                m = DEADLINE.search(s)
+                if m and re.search(r"日|月|年|小时", m.group(0)) and len(self.sections["deadline"]) < 2 and \
+                        (self.qa.intent == "deadline" or k == 0):
+                    p = self.a._narrowest(h.pinpoint, s)
+                    self.sections["deadline"].append(f"- “{s}”{self._cite(p, h.unit.doc)}")
+                    break
+
+    def definitions(self, chosen) -> None:
+        ctx = self.r.graph
+        for term in self.qa.concepts[:3]:
+            for art, definition in ctx.defines.get(term, [])[:1]:
+                i = self.r.zh_index.get(art)
+                if i is None or not self.r.current[i]:
+                    continue
+                u = self.r.zh_units[i]
+                hold = next((c for c in [u.prov, *u.paragraphs] if definition and definition[:12] in c.text), u.prov)
+                s = next((x for x in sentences(hold.text) if term in x), sentences(hold.text)[0])
+                p = self.a._narrowest(hold, s)
+                self.sections["def"].append(f"- {term}：“{s}”{self._cite(p, u.doc)}")
+
+    def penalties(self, chosen, penalties) -> None:
+        """罚则: the penalty clauses relied on (retrieved ones first, then those PENALIZES links to the duties), each
+        article parsed whole (its tiers may sit in another paragraph than the pinpoint)."""
+        seen = set()
+        for h in [x for x in chosen if self.r.is_penalty[self.r.zh_index[x.unit.prov.id]]] + list(penalties):
+            art = h.unit.prov
+            if art.id in seen:
+                continue
+            seen.add(art.id)
+            parsed = pen.parse(art.text)
+            if not parsed.tiers:
+                continue
+            tag = self._cite(art, h.unit.doc)
+            summ = pen.summary_en(parsed) if self.lang == "en" else pen.summary_zh(parsed)
+            how = h.signals.get("method")
+            via = {"inferred": "（推定关联 inferred link）", "general": "（一般罚则 general penalty clause）"}.get(how, "")
+            self.sections["pen"].append(f"- {art.citation}{via}：{summ}{tag}")
+            if self._pen_summary is None:
+                self._pen_summary = (summ, art.citation)
+
+    # -------------------------------------------------------------------------------------------- conclusion
+    def conclude(self, chosen, penalties) -> None:
+        en = self.lang == "en"
+        qa = self.qa
+        if qa.intent == "penalty" and self._pen_summary:
+            summ, cit = self._pen_summary
+            c = (f"the penalty under {cit} is {summ}〔{cit}〕" if en else f"依据{cit}，{summ}〔{cit}〕")
+        elif self._lead is not None:
+            s, p, h = self._lead
+            verdict = self._verdict(s, h.pinpoint.text)
+            c = ((f"{verdict} " if verdict else "") + f"Under {p.citation}: “{s}”〔{p.citation}〕") if en else \
+                ((f"{verdict}" if verdict else "") + f"根据{p.citation}，“{s}”〔{p.citation}〕")
+        else:
+            c = ""
+        self.conclusion_text = c
+
+    def _verdict(self, s: str, clause: str) -> str:
+        """需要 / 不需要 / 可以 / 不得 for yes/no questions, from the modality of the deciding sentence."""
+        qa = self.qa
+        en = self.lang == "en"
+        exc = bool(EXCEPTION.search(clause))
+        if not qa.yes_no and qa.intent not in ("must", "may", "prohibited"):
+            return ""
+        asks_may = qa.intent in ("may", "prohibited") or "may" in qa.intents
+        if MODAL_NOT.search(s):
+            v = ("No — it is prohibited" if en else "不得") + (", subject to the exceptions below." if en and exc else
+                                                             "（有例外，见“条件与例外”）。" if exc else ("." if en else "。"))
+        elif MODAL_NEG.search(s):
+            v = "No." if en else "不需要。"
+        elif MODAL_MUST.search(s):
+            if asks_may:
+                v = "Yes, but only if the requirements below are met." if en else "可以，但须满足以下要求。"
+            else:
+                v = ("Yes, it is required" if en else "需要") + ((", subject to the exceptions below." if en else
+                                                              "（有例外，见“条件与例外”）。") if exc else
+                                                             ("." if en else "。"))
+        elif MODAL_MAY.search(s):
+            v = ("Yes, it is permitted, subject to the conditions below." if en else "可以，但须符合以下条件。") \
+                if ("方可" in s or exc) else ("Yes, it is permitted." if en else "可以。")
+        else:
+            return ""
+        return v
+
+    # -------------------------------------------------------------------------------------------- render
+    def render(self) -> str:
+        lines = []
+        if self.conclusion_text:
+            lines.append(self.h["conclusion"] + self.conclusion_text)
+        for key in ("basis", "cond", "def", "pen", "deadline"):
+            items = list(dict.fromkeys(self.sections[key]))
+            if items:
+                lines.append(self.h[key])
+                lines.extend(items)
+        return "\n".join(lines)

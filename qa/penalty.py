@@ -1,0 +1,147 @@
+"""Penalty tiers of a sanction clause, parsed from its text: fixed fines (…以下, …以上…以下), multiples of an amount
+(违法所得/货值金额 N倍以上M倍以下), turnover shares (上一年度营业额百分之五以下), and the other sanctions (警告, 没收违法所得,
+责令停产停业, 吊销…许可证/营业执照, 禁止担任…, 刑事责任), separated into the sanctions on the entity and those on the people
+in charge (直接负责的主管人员和其他直接责任人员). Every tier keeps its verbatim text, so an answer quotes, never rewrites.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NUM = r"[0-9０-９.]+|[零一二三四五六七八九十百千万亿两]+"
+AMOUNT = rf"(?:{NUM})(?:万|千|百)?元"
+FIXED = re.compile(rf"(?:(?P<lo>{AMOUNT})以上)?(?P<hi>{AMOUNT})以下(?:的)?(?P<tail>(?:或者|、)[^；。，]*?以下)?罚款")
+MULTIPLE = re.compile(rf"(?P<base>(?:违法所得|货值金额|违法收入|采购金额|交易金额|上一年度营业额|涉案金额)[^；。，]{{0,6}}?)"
+                      rf"(?:(?P<lo>{NUM})倍以上)?(?P<hi>{NUM})倍以下(?:的)?罚款")
+TURNOVER = re.compile(r"上一年度营业额百分之(?P<pct>[零一二三四五六七八九十]+)以下")
+OTHER = [("warning", r"警告"), ("confiscation", r"没收违法所得|没收[^，；。]{0,12}(产品|器械|药品|工具|设备|原料)"),
+         ("suspension", r"责令(暂停|停产停业|停业整顿)[^，；。、：]{0,12}|暂停相关业务|停业整顿"),
+         ("revocation", r"吊销[^，；。、：]{0,20}"), ("ban", r"(禁止|不得)[^，；。：]{0,30}(担任|从事|申请)[^，；。：]{0,30}"),
+         ("criminal", r"依法追究刑事责任"), ("detention", r"拘留")]
+PERSONAL = re.compile(r"(对|并对|对其)?(直接负责的主管人员|法定代表人|主要负责人|责任人员|有关责任人员)")
+
+
+@dataclass
+class Tier:
+    target: str  # "entity" | "personal"
+    kind: str  # "fixed" | "multiple" | "turnover"
+    text: str  # the verbatim amount phrase, e.g. 五千万元以下或者上一年度营业额百分之五以下罚款
+    max_value: float  # yuan for fixed, multiple for multiple, percent for turnover
+    condition: str = ""  # the 情节/trigger that opens the tier, verbatim (e.g. 情节严重的)
+
+
+@dataclass
+class Penalties:
+    tiers: list[Tier] = field(default_factory=list)
+    other: list[tuple[str, str]] = field(default_factory=list)  # (kind, verbatim)
+
+    @property
+    def entity_max(self) -> Tier | None:
+        fixed = [t for t in self.tiers if t.target == "entity" and t.kind == "fixed"]
+        return max(fixed, key=lambda t: t.max_value) if fixed else None
+
+    @property
+    def entity_multiples(self) -> list[Tier]:
+        return [t for t in self.tiers if t.target == "entity" and t.kind == "multiple"]
+
+    @property
+    def personal_max(self) -> Tier | None:
+        ps = [t for t in self.tiers if t.target == "personal" and t.kind == "fixed"]
+        return max(ps, key=lambda t: t.max_value) if ps else None
+
+    def __bool__(self) -> bool:
+        return bool(self.tiers or self.other)
+
+
+def to_number(s: str) -> float:
+    """五千万元 -> 5e7; 100万元 -> 1e6; 30 -> 30 (numerals as statutes write them)."""
+    s = s.replace("元", "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    mult = 1.0
+    if re.fullmatch(r"[0-9.]+[万千百]?", s):
+        if s.endswith("万"):
+            mult, s = 1e4, s[:-1]
+        elif s.endswith("千"):
+            mult, s = 1e3, s[:-1]
+        elif s.endswith("百"):
+            mult, s = 1e2, s[:-1]
+        try:
+            return float(s) * mult
+        except ValueError:
+            return 0.0
+    import cn2an
+
+    try:
+        return float(cn2an.cn2an(s, "smart"))
+    except (ValueError, KeyError):
+        return 0.0
+
+
+def parse(text: str) -> Penalties:
+    out = Penalties()
+    for seg in re.split(r"(?<=[；。])|\n", text):
+        if not seg.strip():
+            continue
+        # within a sentence, what follows 对直接负责的主管人员… is personal
+        cut = PERSONAL.search(seg)
+        parts = [(seg[: cut.start()], "entity"), (seg[cut.start():], "personal")] if cut else [(seg, "entity")]
+        cond_m = re.search(r"[^，；。]*?(情节严重|情节特别严重|拒不改正|造成严重后果|逾期不改正|(货值金额|违法所得)[^，；。]{0,12})的",
+                           seg)
+        cond = cond_m.group(0).strip("，") if cond_m else ""
+        for part, target in parts:
+            for m in FIXED.finditer(part):
+                hi = to_number(m.group("hi"))
+                out.tiers.append(Tier(target, "fixed", m.group(0), hi, cond))
+            for m in MULTIPLE.finditer(part):
+                out.tiers.append(Tier(target, "multiple", m.group(0), to_number(m.group("hi")), cond))
+            for m in TURNOVER.finditer(part):
+                out.tiers.append(Tier(target, "turnover", m.group(0), to_number(m.group("pct")), cond))
+        for kind, rx in OTHER:
+            for m in re.finditer(rx, seg):
+                if (kind, m.group(0)) not in out.other:
+                    out.other.append((kind, m.group(0)))
+    return out
+
+
+def summary_zh(p: Penalties) -> str:
+    """最高可处… for the entity (every fixed and multiple tier, highest first, with its trigger), then the people in
+    charge and the other sanctions; all amount phrases verbatim."""
+    parts = []
+    ent = sorted([t for t in p.tiers if t.target == "entity" and t.kind in ("fixed", "multiple")],
+                 key=lambda t: (t.kind != "fixed", -t.max_value))
+    seen = set()
+    for i, t in enumerate(ent):
+        if t.text in seen:
+            continue
+        seen.add(t.text)
+        lead = "最高可处" if not parts else ""
+        parts.append(f"{lead}{t.text}" + (f"（{t.condition}）" if t.condition else ""))
+    s = "；".join(parts)
+    pm = p.personal_max
+    if pm:
+        s += ("；" if s else "") + f"对直接责任人员最高{pm.text}"
+    others = [v for k, v in p.other if k in ("suspension", "revocation", "ban", "criminal")]
+    if others:
+        s += ("；" if s else "") + "并可" + "、".join(dict.fromkeys(others[:3]))
+    return s
+
+
+def summary_en(p: Penalties) -> str:
+    """English: the amounts in figures, with the verbatim Chinese phrase beside them."""
+    parts = []
+    em = p.entity_max
+    if em:
+        parts.append(f"a fine of up to RMB {em.max_value:,.0f}" + (" or a share of the previous year's turnover"
+                                                                  if "营业额" in em.text else "")
+                     + f" ({em.text})" + (f", where {em.condition}" if em.condition else ""))
+    for t in p.entity_multiples:
+        parts.append(f"up to {t.max_value:g} times the amount ({t.text})")
+    pm = p.personal_max
+    if pm:
+        parts.append(f"up to RMB {pm.max_value:,.0f} for the people directly responsible ({pm.text})")
+    kinds = {k for k, _ in p.other}
+    words = {"suspension": "suspension of business", "revocation": "revocation of licences",
+             "ban": "a ban on holding certain positions", "criminal": "criminal liability"}
+    extra = [w for k, w in words.items() if k in kinds]
+    if extra:
+        parts.append("and " + ", ".join(extra))
+    return "; ".join(parts)

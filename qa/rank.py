@@ -1,0 +1,197 @@
+"""Learning-to-rank over the retrieval routes: lexical, dense and graph features of each candidate clause, scored by
+a LightGBM lambdarank model trained by `scripts/train_qa_models.py` on the TRAIN split only.
+
+Why LightGBM: gradient-boosted trees take raw scores of very different scales (BM25, cosines, ranks, graph flags)
+without normalisation and learn their interactions (a penalty clause matters only for a penalty question; a guideline
+only for a technical-review question); lambdarank optimises the ranking itself. Small model (< 1 MB text file, no
+pickle), deterministic training, predictions in well under a millisecond for 100 candidates.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .graphctx import LEVEL_RANK
+from .intent import INTENTS
+
+MODEL_PATH = Path(__file__).parent / "data" / "ranker.txt"
+N_FIRST = 40  # candidates from each first-stage route
+N_CAND = 120  # at most this many candidates are scored
+
+MODALITY_OF_INTENT = {"must": "obligation", "procedure": "obligation", "prohibited": "prohibition",
+                      "may": "permission"}
+DEADLINE = re.compile(r"\d+日|[一二三四五六七八九十百]+日|工作日|个月|年内|日内|之日起|期限|有效期|届满")
+LIABILITY = re.compile(r"承担.{0,8}责任|赔偿|连带|过错|推定|不承担|追偿|侵权")
+PENALTY_TEXT = re.compile(r"罚款|没收违法所得|吊销|责令停产停业|依法追究刑事责任|处分|警告")
+
+FEATURES = [
+    # first-stage signals: raw, relative to the best candidate, and rank
+    "bm25", "bm25_rel", "bm25_lrank", "bm25_bi_rel", "bm25_bi_lrank", "bm25_core_rel", "bm25_core_lrank",
+    "terms", "terms_rel", "dense", "dense_gap", "dense_lrank", "dense_para", "dense_para_gap", "dense_core_gap",
+    "dense_en", "dense_en_gap", "has_en", "rrf", "rrf_rel", "rrf_lrank",
+    # instrument
+    "title_named", "any_named", "level_rank", "is_guideline", "current",
+    # graph routes
+    "is_penalty", "penalizes_cand", "penalty_method_general", "modality_match", "has_obligation", "regulator_only",
+    "actor_match", "actor_inherited_match", "q_has_actor", "defines_concept", "cited_by_top", "cites_top",
+    "has_deadline", "has_liability",
+    # question
+    *[f"q_{k}" for k in INTENTS], "q_en", "q_ai", "q_len", "log_len",
+]
+FIDX = {f: i for i, f in enumerate(FEATURES)}
+
+
+def _lrank(s: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """log2(1 + rank) of each candidate among all clauses by signal s (rank 1 = best)."""
+    order = np.argsort(-s, kind="stable")
+    r = np.empty(len(s))
+    r[order] = np.arange(1, len(s) + 1)
+    return np.log2(1 + r[idx])
+
+
+def _rel(s: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    v = s[idx]
+    m = float(np.max(v)) if len(v) else 0.0
+    return v / m if m > 0 else np.zeros(len(v))
+
+
+def candidates(signals: dict, fused: np.ndarray, mask: np.ndarray, extra: list[int]) -> np.ndarray:
+    """First-stage union: the top of each route, the fused top, and the graph expansions (penalty clauses of the
+    duties found, definitions of the question's concepts)."""
+    pool: list[int] = []
+    for name in ("bm25", "bm25_bi", "bm25_core", "dense", "dense_para", "dense_core", "dense_en", "terms"):
+        s = signals.get(name)
+        if s is None:
+            continue
+        s = np.where(mask, s, -np.inf)
+        pool.extend(int(i) for i in np.argsort(-s)[:N_FIRST] if np.isfinite(s[i]))
+    f = np.where(mask, fused, -np.inf)
+    pool.extend(int(i) for i in np.argsort(-f)[:N_FIRST] if np.isfinite(f[i]))
+    pool.extend(i for i in extra if mask[i])
+    seen = dict.fromkeys(pool)
+    idx = np.array(list(seen), dtype=np.int64)
+    if len(idx) > N_CAND:
+        # keep the best by fused score, but never drop a graph expansion
+        keep = set(int(i) for i in idx[np.argsort(-fused[idx])][: N_CAND - len(extra)]) | set(extra)
+        idx = np.array([i for i in seen if i in keep], dtype=np.int64)
+    return idx
+
+
+def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Features (FEATURES order) of candidates idx for query analysis q on retriever r."""
+    n = len(idx)
+    X = np.zeros((n, len(FEATURES)), dtype=np.float32)
+
+    def put(name, v):
+        X[:, FIDX[name]] = v
+
+    for name in ("bm25", "bm25_bi", "bm25_core"):
+        s = signals[name]
+        put(f"{name}_rel", _rel(s, idx))
+        put(f"{name}_lrank", _lrank(s, idx))
+    put("bm25", signals["bm25"][idx])
+    put("terms", signals["terms"][idx])
+    put("terms_rel", _rel(signals["terms"], idx))
+    for name in ("dense", "dense_para", "dense_core"):
+        s = signals[name]
+        if name != "dense_core":
+            put(name, s[idx])
+        put(f"{name}_gap", s[idx] - float(np.max(s)))
+    put("dense_lrank", _lrank(signals["dense"], idx))
+    de = signals.get("dense_en")
+    if de is not None:
+        put("dense_en", de[idx])
+        put("dense_en_gap", de[idx] - float(np.max(de)))
+    put("has_en", r.has_en[idx])
+    put("rrf", fused[idx])
+    put("rrf_rel", _rel(fused - min(0.0, float(np.min(fused[idx]))), idx))
+    put("rrf_lrank", _lrank(fused, idx))
+
+    put("title_named", [r.unit_instr[i] in q.instruments for i in idx])
+    put("any_named", float(bool(q.instruments)))
+    put("level_rank", r.level_rank[idx])
+    put("is_guideline", r.is_guideline[idx])
+    put("current", r.current[idx])
+
+    ctx = r.graph
+    ids = [r.zh_units[i].prov.id for i in idx]
+    top_by_fused = [r.zh_units[i].prov.id for i in idx[np.argsort(-fused[idx])][:10]]
+    top5 = set(top_by_fused[:5])
+    top_set = set(top_by_fused)
+    want_mod = {MODALITY_OF_INTENT[k] for k in q.intents if k in MODALITY_OF_INTENT}
+    actors = set(q.actor_ids)
+    inherited = ctx.actors_with_inherited(q.actor_ids) - actors
+    penalizes_top: dict[str, str] = {}
+    for d in top_set:
+        for pen, method, _ in ctx.penalized_by.get(d, ()):
+            penalizes_top.setdefault(pen, method)
+    defined = {a for t in q.concepts for a, _ in ctx.defines.get(t, ())}
+    cited_by_top = set().union(*(ctx.cites.get(a, set()) for a in top5)) if top5 else set()
+    for j, pid in enumerate(ids):
+        i = idx[j]
+        f = ctx.facts.get(pid)
+        X[j, FIDX["is_penalty"]] = r.is_penalty[i]
+        if pid in penalizes_top:
+            X[j, FIDX["penalizes_cand"]] = 1.0
+            X[j, FIDX["penalty_method_general"]] = float(penalizes_top[pid] == "general")
+        if f is not None:
+            X[j, FIDX["has_obligation"]] = 1.0
+            X[j, FIDX["regulator_only"]] = float(f.regulator_only)
+            X[j, FIDX["modality_match"]] = float(bool(want_mod & f.modalities))
+            X[j, FIDX["actor_match"]] = float(bool(actors & f.actors))
+            X[j, FIDX["actor_inherited_match"]] = float(bool(inherited & f.actors))
+        X[j, FIDX["defines_concept"]] = float(pid in defined)
+        X[j, FIDX["cited_by_top"]] = float(pid in cited_by_top)
+        X[j, FIDX["cites_top"]] = float(bool(ctx.cites.get(pid, set()) & top5))
+        X[j, FIDX["has_deadline"]] = r.has_deadline[i]
+        X[j, FIDX["has_liability"]] = r.has_liability[i]
+    put("q_has_actor", float(bool(actors)))
+    for k in INTENTS:
+        put(f"q_{k}", float(k in q.intents))
+    put("q_en", float(q.lang == "en"))
+    put("q_ai", float(q.mentions_ai))
+    put("q_len", float(len(q.core_tokens)))
+    put("log_len", r.log_len[idx])
+    return X
+
+
+def graph_expansions(r, q, fused: np.ndarray, mask: np.ndarray) -> list[int]:
+    """Clauses the graph adds to the first stage: penalty clauses linked to the top duties (PENALIZES), and the
+    definitions of the concepts the question uses (DEFINED_IN)."""
+    out: list[int] = []
+    ctx = r.graph
+    f = np.where(mask, fused, -np.inf)
+    for i in np.argsort(-f)[:10]:
+        for pen, _, _ in ctx.penalized_by.get(r.zh_units[i].prov.id, ()):
+            k = r.zh_index.get(pen)
+            if k is not None:
+                out.append(k)
+    for t in q.concepts:
+        for art, _ in ctx.defines.get(t, ()):
+            k = r.zh_index.get(art)
+            if k is not None:
+                out.append(k)
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def load_model():
+    """The trained ranker (a LightGBM text model shipped with the package)."""
+    import lightgbm as lgb
+
+    if not MODEL_PATH.exists():
+        raise RuntimeError(f"ranking model {MODEL_PATH.name} is missing from the qa package: "
+                           "run `python scripts/train_qa_models.py` (or reinstall)")
+    b = lgb.Booster(model_file=str(MODEL_PATH))
+    names = b.feature_name()
+    if names != FEATURES:
+        raise RuntimeError(f"{MODEL_PATH.name} was trained on other features than qa.rank.FEATURES: retrain with "
+                           "`python scripts/train_qa_models.py`")
+    return b
+
+
+def level_rank(level: str) -> float:
+    return float(LEVEL_RANK.get(level, 2))

@@ -1,0 +1,134 @@
+"""Train the QA models on the TRAIN split only, from the graph store that `yigui ingest` filled:
+
+  qa/data/ranker.txt   LightGBM lambdarank over qa.rank.FEATURES (candidate clauses of each question)
+  qa/data/scope.json   logistic scope classifier over qa.scope.FEATURES (answer / refuse)
+
+TRAIN = corpus/eval/questions.jsonl + ../shared/eval/dev.jsonl + corpus/eval/qa_train_gen.jsonl (answerable) and
+corpus/eval/scope_train.jsonl (out-of-domain and not-loaded questions). The TEST files (corpus/eval/qa_test_*.jsonl)
+are never read here. Deterministic: fixed seeds, one thread; re-running on the same store gives the same models.
+
+    python scripts/train_qa_models.py [--cv]     # --cv: 5-fold grouped cross-validation figures on TRAIN first
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("YIGUI_PROGRESS", "0")
+
+TRAIN_FILES = ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl"]
+PARAMS = {"objective": "lambdarank", "metric": "ndcg", "ndcg_eval_at": [1, 5], "learning_rate": 0.05,
+          "num_leaves": 15, "min_data_in_leaf": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8,
+          "bagging_freq": 1, "lambda_l2": 1.0, "seed": 7, "deterministic": True, "num_threads": 1, "verbose": -1,
+          "label_gain": [0, 1]}
+ROUNDS = 300
+
+
+def train_questions():
+    from corpus import corpus_dir
+    from qa.eval import load_questions
+
+    qs = []
+    for f in TRAIN_FILES:
+        p = REPO / f
+        if p.exists():
+            qs += load_questions(p)
+    dev = corpus_dir().parent / "eval" / "dev.jsonl"
+    if dev.exists():
+        qs += load_questions(dev)
+    return [q for q in qs if q.gold and not q.abstain]
+
+
+def ranking_data(r, questions):
+    from qa.eval import is_gold, title_resolver
+
+    resolve = title_resolver(r.docs.values())
+    Xs, ys, groups, kept = [], [], [], []
+    for q in questions:
+        gold = [(resolve(t), a) for t, a in q.gold]
+        qa = r.analyse(q.q)
+        signals, fused, mask = r.first_stage(qa)
+        idx, X = r.candidate_features(qa, signals, fused, mask)
+        y = np.array([is_gold(r.zh_units[i], gold) for i in idx], dtype=np.int32)
+        if not y.any():  # gold not among the candidates: nothing to learn from this question's ranking
+            continue
+        Xs.append(X)
+        ys.append(y)
+        groups.append(len(idx))
+        kept.append(q)
+    return Xs, ys, groups, kept
+
+
+def fit(Xs, ys, rounds=ROUNDS):
+    import lightgbm as lgb
+
+    from qa.rank import FEATURES
+
+    ds = lgb.Dataset(np.vstack(Xs), np.concatenate(ys), group=[len(y) for y in ys], feature_name=FEATURES,
+                     free_raw_data=False)
+    return lgb.train(PARAMS, ds, num_boost_round=rounds)
+
+
+def hit_at(model, Xs, ys, k):
+    h = 0
+    for X, y in zip(Xs, ys):
+        s = model.predict(X, num_threads=1)
+        top = np.argsort(-s, kind="stable")[:k]
+        h += bool(y[top].any())
+    return h / max(1, len(Xs))
+
+
+def cv(Xs, ys, qs, folds=5):
+    rng = np.random.default_rng(11)
+    order = rng.permutation(len(Xs))
+    res = {"hit@1": [], "hit@5": [], "base_hit@1": [], "base_hit@5": []}
+    from qa.rank import FIDX
+
+    for f in range(folds):
+        test = set(order[f::folds].tolist())
+        tr = [i for i in range(len(Xs)) if i not in test]
+        m = fit([Xs[i] for i in tr], [ys[i] for i in tr])
+        te = sorted(test)
+        res["hit@1"].append(hit_at(m, [Xs[i] for i in te], [ys[i] for i in te], 1))
+        res["hit@5"].append(hit_at(m, [Xs[i] for i in te], [ys[i] for i in te], 5))
+        for k in (1, 5):  # the fused first stage alone, on the same candidates
+            h = sum(bool(ys[i][np.argsort(-Xs[i][:, FIDX["rrf"]], kind="stable")[:k]].any()) for i in te)
+            res[f"base_hit@{k}"].append(h / len(te))
+    return {k: round(float(np.mean(v)), 3) for k, v in res.items()}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cv", action="store_true")
+    ap.add_argument("--no-scope", action="store_true")
+    a = ap.parse_args(argv)
+    from qa.rank import MODEL_PATH
+    from qa.service import get_retriever
+
+    r = get_retriever()
+    qs = train_questions()
+    Xs, ys, groups, kept = ranking_data(r, qs)
+    print(f"ranker: {len(kept)} of {len(qs)} TRAIN questions have a gold clause among the candidates "
+          f"({sum(groups)} candidate rows)")
+    if a.cv:
+        print("5-fold CV on TRAIN (among candidates):", json.dumps(cv(Xs, ys, kept)))
+    m = fit(Xs, ys)
+    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    m.save_model(str(MODEL_PATH))
+    imp = sorted(zip(m.feature_name(), m.feature_importance("gain")), key=lambda p: -p[1])[:15]
+    print("wrote", MODEL_PATH.relative_to(REPO), "top features:", ", ".join(f"{n}={v:.0f}" for n, v in imp))
+    if not a.no_scope:
+        from qa.scope import train_scope
+
+        train_scope(r, REPO, qs)
+
+
+if __name__ == "__main__":
+    main()
