@@ -64,13 +64,14 @@ def main() -> None:
     from corpus import corpus_dir
     from qa.answer import Answerer
     from qa.eval import load_questions, title_resolver
-    from qa.retrieve import Retriever
     from qa.text import tokens_zh
 
     sets = {"dev": corpus_dir().parent / "eval" / "dev.jsonl",
             "own": Path(__file__).resolve().parent.parent / "corpus" / "eval" / "questions.jsonl"}
     t0 = time.perf_counter()
-    r = Retriever().warm_up()
+    from qa.service import get_retriever
+
+    r = get_retriever()  # over the graph store, as every product path
     warm_s = time.perf_counter() - t0
     li, li_build_s = make_llamaindex(r)
     resolve = title_resolver(r.docs.values())

@@ -296,6 +296,8 @@ def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None, 
         if infer:
             explicit = {e["src"] for e in result.edges if e["type"] == "PENALIZES" and e["src"].startswith(doc.id + "/")}
             result.edges += infer_penalties(pd, explicit)
+            linked = {e["dst"] for e in result.edges if e["type"] == "PENALIZES" and e["dst"].startswith(doc.id + "/")}
+            result.edges += general_penalties(pd, linked)
     return result
 
 
@@ -669,6 +671,60 @@ def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
         for dst, s in found.items():
             rows.append({"type": "PENALIZES", "src": p.id, "dst": dst, "dst_label": "Provision",
                          "props": {"method": "inferred", "score": round(s, 3), "text": conduct[:80]}})
+    return rows
+
+
+# A penalty paragraph that sanctions breaches of the whole text (违反本法规定处理个人信息，或者…未履行本法规定的…义务的，
+# 由…责令改正…罚款) covers every duty of that text that no explicit or inferred link already covers: such links are
+# marked method 'general' (score 0), so a register or an answer can show the catch-all penalty with that caveat.
+_GENERAL = re.compile(r"^[^。；]{0,40}?违反本(?:法|条例|办法|规定|细则)(?:的)?规定[^。；]{0,60}?的[，,]")
+
+
+def general_penalties(pd: ParsedDocument, linked: set[str]) -> list[dict]:
+    """PENALIZES rows (method 'general') from a document's catch-all penalty paragraphs to the articles holding a
+    duty of a regulated party that `linked` (explicit and inferred targets) does not already cover."""
+    doc = pd.document
+    if doc.lang != "zh":
+        return []
+    ix = _DocIndex(pd)
+    if not ix.penalty:
+        return []
+    children: dict[str, list[Provision]] = defaultdict(list)
+    for p in pd.provisions:
+        if p.parent_id:
+            children[p.parent_id].append(p)
+    general = []
+    for p in pd.provisions:
+        if p.id not in ix.penalty or p.kind != "paragraph":
+            continue
+        own = _own_text(p, children)
+        if children.get(p.id) or re.search(r"下列[^，。；]{0,6}之一|第" + NUM + "条", own):
+            continue  # a lead-in to listed conducts, or one that cites articles: handled by the other readers
+        m = _GENERAL.match(own)
+        if not m or not re.search(r"罚款|警告|吊销|责令", own) or _OFFICIALS.search(m.group(0)) or \
+                _AUTHORITY.match(own.strip()):
+            continue
+        # general only when no particular conduct is described: nothing after 违反本法规定, or only a breach of the
+        # text's duties again (…未履行本法规定的…义务); "违反本法规定，未取得许可证擅自执业的" is a specific conduct
+        conduct = re.split(r"违反本(?:法|条例|办法|规定|细则)(?:的)?规定", m.group(0), maxsplit=1)[1]
+        conduct = conduct.strip("，, 的")
+        if len(conduct) <= 2 or re.search(r"未履行本(?:法|条例|办法|规定)规定的", conduct):
+            general.append((p.id, m.group(0)))
+    if not general:
+        return []
+    covered = {re.sub(r"(/art\d+).*", r"\1", d) for d in linked}
+    rows = []
+    for p in pd.provisions:
+        if p.kind != "article" or p.id in ix.penalty or p.id in covered:
+            continue
+        parts = children.get(p.id) or [p]
+        duty = any(_DUTY.search(_own_text(c, children)) and not _REGULATOR.match(_own_text(c, children).strip())
+                   and not _AUTHORITY.match(_own_text(c, children).strip()) for c in parts)
+        if not duty:
+            continue
+        for src, text in general[:1]:
+            rows.append({"type": "PENALIZES", "src": src, "dst": p.id, "dst_label": "Provision",
+                         "props": {"method": "general", "score": 0.0, "text": text[:80]}})
     return rows
 
 

@@ -97,7 +97,7 @@ class Answerer:
         named, topical = not_loaded_for(qa, loaded)
         if not hits:
             return True, "no clause matched", named + topical
-        if named and not qa.instruments:
+        if named and not (qa.instruments & loaded):  # names a missing instrument and no loaded one
             return True, "not loaded", named
         if foreign_law(qa):
             return True, "out of scope", []

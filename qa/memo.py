@@ -96,7 +96,7 @@ class Memo:
             en_text, en_cit = self.r.english_of(p.id)
             if en_text:
                 e = self._best_en(en_text)
-                return f"- {en_cit or p.citation}: “{e}” (official English; Chinese: “{s}”){tag}", (s, p)
+                return f"- {en_cit or p.citation}: “{e}” (Official English; Chinese: “{s}”){tag}", (s, p)
             return f"- {p.citation}: “{s}” (Chinese text; no official English translation is loaded){tag}", (s, p)
         return f"- {p.citation}：“{s}”{tag}", (s, p)
 
@@ -127,9 +127,14 @@ class Memo:
                     break
 
     def definitions(self, chosen) -> None:
+        """The corpus definitions (DEFINED_IN) of the question's concepts, from the instruments the answer relies on
+        (a definition is scoped to its own text: 本法所称…); the lead clause's instrument first."""
         ctx = self.r.graph
+        order = list(dict.fromkeys(h.unit.doc.id for h in chosen))
         for term in self.qa.concepts[:3]:
-            for art, definition in ctx.defines.get(term, [])[:1]:
+            defs = [(art, d) for art, d in ctx.defines.get(term, []) if art.split("/", 1)[0] in order]
+            defs.sort(key=lambda ad: order.index(ad[0].split("/", 1)[0]))
+            for art, definition in defs[:1]:
                 i = self.r.zh_index.get(art)
                 if i is None or not self.r.current[i]:
                     continue
@@ -169,8 +174,13 @@ class Memo:
         elif self._lead is not None:
             s, p, h = self._lead
             verdict = self._verdict(s, h.pinpoint.text)
-            c = ((f"{verdict} " if verdict else "") + f"Under {p.citation}: “{s}”〔{p.citation}〕") if en else \
-                ((f"{verdict}" if verdict else "") + f"根据{p.citation}，“{s}”〔{p.citation}〕")
+            if en:
+                en_text, en_cit = self.r.english_of(p.id)
+                basis = (f"Under {en_cit or p.citation} (Official English): “{self._best_en(en_text)}”" if en_text
+                         else f"Under {p.citation} (Chinese text; no official English is loaded): “{s}”")
+                c = (f"{verdict} " if verdict else "") + f"{basis}〔{p.citation}〕"
+            else:
+                c = (f"{verdict}" if verdict else "") + f"根据{p.citation}，“{s}”〔{p.citation}〕"
         else:
             c = ""
         self.conclusion_text = c
@@ -185,7 +195,7 @@ class Memo:
         asks_may = qa.intent in ("may", "prohibited") or "may" in qa.intents
         if MODAL_NOT.search(s):
             v = ("No — it is prohibited" if en else "不得") + (", subject to the exceptions below." if en and exc else
-                                                             "（有例外，见“条件与例外”）。" if exc else ("." if en else "。"))
+                                                             "（有例外，见下列条件与例外）。" if exc else ("." if en else "。"))
         elif MODAL_NEG.search(s):
             v = "No." if en else "不需要。"
         elif MODAL_MUST.search(s):
@@ -193,7 +203,7 @@ class Memo:
                 v = "Yes, but only if the requirements below are met." if en else "可以，但须满足以下要求。"
             else:
                 v = ("Yes, it is required" if en else "需要") + ((", subject to the exceptions below." if en else
-                                                              "（有例外，见“条件与例外”）。") if exc else
+                                                              "（有例外，见下列条件与例外）。") if exc else
                                                              ("." if en else "。"))
         elif MODAL_MAY.search(s):
             v = ("Yes, it is permitted, subject to the conditions below." if en else "可以，但须符合以下条件。") \

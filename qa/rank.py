@@ -16,8 +16,12 @@ import numpy as np
 
 from .graphctx import LEVEL_RANK
 from .intent import INTENTS
+from .text import bigrams_zh
 
 MODEL_PATH = Path(__file__).parent / "data" / "ranker.txt"
+BANK_PATH = Path(__file__).parent / "data" / "qbank.npz"  # TRAIN questions' vectors and gold articles
+KNN_K = 10
+KNN_TEMP = 20.0
 N_FIRST = 40  # candidates from each first-stage route
 N_CAND = 120  # at most this many candidates are scored
 
@@ -37,7 +41,8 @@ FEATURES = [
     # graph routes
     "is_penalty", "penalizes_cand", "penalty_method_general", "modality_match", "has_obligation", "regulator_only",
     "actor_match", "actor_inherited_match", "q_has_actor", "defines_concept", "cited_by_top", "cites_top",
-    "has_deadline", "has_liability",
+    "has_deadline", "has_liability", "cov_clause", "cov_bigram", "doc_votes", "doc_votes_rank",
+    "knn_score", "knn_sim", "knn_doc", "dense_drop", "bm25_drop", "terms_frac", "rare_term_hit",
     # question
     *[f"q_{k}" for k in INTENTS], "q_en", "q_ai", "q_len", "log_len",
 ]
@@ -101,6 +106,9 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
             put(name, s[idx])
         put(f"{name}_gap", s[idx] - float(np.max(s)))
     put("dense_lrank", _lrank(signals["dense"], idx))
+    # how much of the match is carried by the words that describe the whole domain (AI, 医疗, 软件 …)
+    put("dense_drop", signals["dense"][idx] - signals["dense_core"][idx])
+    put("bm25_drop", _rel(signals["bm25"], idx) - _rel(signals["bm25_core"], idx))
     de = signals.get("dense_en")
     if de is not None:
         put("dense_en", de[idx])
@@ -148,6 +156,38 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
         X[j, FIDX["cites_top"]] = float(bool(ctx.cites.get(pid, set()) & top5))
         X[j, FIDX["has_deadline"]] = r.has_deadline[i]
         X[j, FIDX["has_liability"]] = r.has_liability[i]
+    # how much of the question's own (core) vocabulary the clause holds, rarer words weighing more
+    toks = [t for t in dict.fromkeys(q.core_tokens) if len(t) >= 2]
+    w = np.array([r.token_idf.get(t, 0.0) for t in toks])
+    bis = set(bigrams_zh(q.core_text)) if q.lang == "zh" else set(b for t in q.zh_terms for b in bigrams_zh(t))
+    # document-level evidence: the instrument whose clauses crowd the top of the fused list is likely the one
+    f_top = idx[np.argsort(-fused[idx])][:20]
+    votes: dict[str, float] = {}
+    for rank, i in enumerate(f_top, 1):
+        votes[r.unit_doc[i]] = votes.get(r.unit_doc[i], 0.0) + 1.0 / rank
+    vrank = {d: k for k, d in enumerate(sorted(votes, key=lambda d: -votes[d]), 1)}
+    for j, i in enumerate(idx):
+        ut = r.unit_tok[i]
+        if toks and w.sum() > 0:
+            X[j, FIDX["cov_clause"]] = float(sum(wi for t, wi in zip(toks, w) if t in ut) / w.sum())
+        if bis:
+            X[j, FIDX["cov_bigram"]] = len(bis & r.unit_bi[i]) / len(bis)
+        d = r.unit_doc[i]
+        X[j, FIDX["doc_votes"]] = votes.get(d, 0.0)
+        X[j, FIDX["doc_votes_rank"]] = vrank.get(d, 30)
+    # the question's legal terms (glossary, actors, translated English terms, lay words mapped): which share the clause
+    # holds, and whether it holds the rarest one (the term that names the legal issue: 单独同意 rather than 患者)
+    terms = [t for t in dict.fromkeys(q.legal_terms + q.concepts) if len(t) >= 2]
+    if terms:
+        masks = [r._mask_for(t) for t in terms]
+        dfs = [int(m.sum()) for m in masks]
+        rare = int(np.argmin([d if d else 10**9 for d in dfs]))
+        held = np.array([[m[i] for m in masks] for i in idx], dtype=np.float32)
+        X[:, FIDX["terms_frac"]] = held.mean(axis=1)
+        X[:, FIDX["rare_term_hit"]] = held[:, rare] if dfs[rare] else 0.0
+    bank = getattr(r, "qbank", None)
+    if bank is not None:
+        knn_fill(X, bank, r._qvec(q), ids, [r.unit_doc[i] for i in idx])
     put("q_has_actor", float(bool(actors)))
     for k in INTENTS:
         put(f"q_{k}", float(k in q.intents))
@@ -156,6 +196,73 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
     put("q_len", float(len(q.core_tokens)))
     put("log_len", r.log_len[idx])
     return X
+
+
+class QuestionBank:
+    """TRAIN questions (normalised e5 vectors) and the articles that answer them: a new question close to known
+    ones votes for their answers (query-to-query similarity). Only TRAIN questions are ever in the bank."""
+
+    def __init__(self, vecs: np.ndarray, gold: list[list[str]]):
+        self.vecs = np.asarray(vecs, dtype=np.float32)
+        self.gold = [list(g) for g in gold]
+        self.gold_docs = [sorted({a.split("/", 1)[0] for a in g}) for g in self.gold]
+
+    def save(self, path: Path = BANK_PATH) -> None:
+        flat = [a for g in self.gold for a in g]
+        lens = [len(g) for g in self.gold]
+        np.savez_compressed(path, vecs=self.vecs.astype(np.float16), gold=np.array(flat), lens=np.array(lens))
+
+    @classmethod
+    def load(cls, path: Path = BANK_PATH) -> "QuestionBank":
+        with np.load(path, allow_pickle=False) as z:
+            vecs, flat, lens = z["vecs"].astype(np.float32), [str(x) for x in z["gold"]], z["lens"]
+        gold, k = [], 0
+        for n in lens:
+            gold.append(flat[k : k + int(n)])
+            k += int(n)
+        return cls(vecs, gold)
+
+    def without(self, j: int) -> "QuestionBank":
+        """The bank less question j (leave-one-out when the bank's own questions are scored)."""
+        keep = [k for k in range(len(self.gold)) if k != j]
+        return QuestionBank(self.vecs[keep], [self.gold[k] for k in keep])
+
+    def neighbours(self, qv: np.ndarray, exclude: set[int] | None = None) -> list[tuple[int, float]]:
+        s = self.vecs @ qv
+        if exclude:
+            s = s.copy()
+            s[list(exclude)] = -np.inf
+        top = np.argsort(-s)[:KNN_K]
+        return [(int(j), float(s[j])) for j in top if np.isfinite(s[j])]
+
+
+def knn_fill(X: np.ndarray, bank: QuestionBank, qv: np.ndarray, ids: list[str], docs: list[str],
+             exclude: set[int] | None = None) -> None:
+    """knn_score (similarity-weighted votes of the nearest TRAIN questions for this clause), knn_sim (similarity of
+    the nearest TRAIN question it answers), knn_doc (votes for its document)."""
+    nb = bank.neighbours(qv, exclude)
+    if not nb:
+        return
+    top = nb[0][1]
+    votes: dict[str, float] = {}
+    best: dict[str, float] = {}
+    dvotes: dict[str, float] = {}
+    for j, sim in nb:
+        w = float(np.exp(KNN_TEMP * (sim - top)))
+        for a in bank.gold[j]:
+            votes[a] = votes.get(a, 0.0) + w
+            best[a] = max(best.get(a, -1.0), sim)
+        for d in bank.gold_docs[j]:
+            dvotes[d] = dvotes.get(d, 0.0) + w
+    for k, (pid, d) in enumerate(zip(ids, docs)):
+        X[k, FIDX["knn_score"]] = votes.get(pid, 0.0)
+        X[k, FIDX["knn_sim"]] = best.get(pid, 0.0)
+        X[k, FIDX["knn_doc"]] = dvotes.get(d, 0.0)
+
+
+@lru_cache(maxsize=1)
+def load_bank() -> QuestionBank | None:
+    return QuestionBank.load() if BANK_PATH.exists() else None
 
 
 def graph_expansions(r, q, fused: np.ndarray, mask: np.ndarray) -> list[int]:

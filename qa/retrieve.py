@@ -188,6 +188,8 @@ class Retriever:
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
         n = max(1, len(c["zh_tok"]))
+        self.unit_tok = [set(t) for t in c["zh_tok"]]
+        self.unit_bi = [set(b) for b in c["zh_bi"]]
         self.vocab = set(df)
         self.token_idf = {t: float(np.log(1 + n / d)) for t, d in df.items()}
         self._qcache: dict[str, np.ndarray] = {}
@@ -212,6 +214,9 @@ class Retriever:
         self.has_liability = np.array([bool(LIABILITY.search(u.prov.text)) for u in self.zh_units])
         self.log_len = np.log1p([len(u.prov.text) for u in self.zh_units]).astype(np.float32)
         self.graph = self.provider.graph()
+        from .rank import load_bank
+
+        self.qbank = load_bank()
         # defined terms long enough to be recognised in a question (a two-character term such as 数据 is everywhere)
         self.concept_terms = sorted((t for t in self.graph.defines if len(t) >= 3), key=len, reverse=True)
 
@@ -281,6 +286,11 @@ class Retriever:
         from .rank import candidates, feature_matrix, graph_expansions
 
         extra = graph_expansions(self, qa, fused, mask)
+        bank = getattr(self, "qbank", None)
+        if bank is not None:  # the answers of the nearest TRAIN questions join the candidates
+            for j, _ in bank.neighbours(self._qvec(qa))[:5]:
+                extra += [self.zh_index[a] for a in bank.gold[j] if a in self.zh_index]
+            extra = list(dict.fromkeys(extra))
         idx = candidates(signals, fused, mask, extra)
         finite = {k: (np.where(np.isfinite(v), v, 0.0) if v is not None else None) for k, v in signals.items()}
         f = np.where(np.isfinite(fused), fused, 0.0)

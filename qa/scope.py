@@ -178,7 +178,7 @@ def _fit_emb(E: np.ndarray, y: np.ndarray):
     return LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced", random_state=0).fit(E, y)
 
 
-def train_scope(r, repo: Path, positives) -> dict:
+def train_scope(r, repo: Path, positives, bank_index: dict[str, int] | None = None) -> dict:
     """Fit and write qa/data/scope.json; prints cross-validated TRAIN figures."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -197,11 +197,15 @@ def train_scope(r, repo: Path, positives) -> dict:
     texts = [q.q for q in positives] + negs
     y = np.array([1] * len(positives) + [0] * len(negs))
     feats, E = [], []
+    full = r.qbank
     for t in texts:
+        j = (bank_index or {}).get(t)
+        r.qbank = full.without(j) if (full is not None and j is not None) else full  # no question votes for itself
         qa = r.analyse(t)
         hits = r.search(t, k=5, qa=qa)
         feats.append(evidence(r, qa, hits))
         E.append(r._qvec(qa))
+    r.qbank = full
     E = np.array(E)
     # stacked: each question's text-model probabilities come from models that did not see it
     p_text, p_emb = np.zeros(len(texts)), np.zeros(len(texts))

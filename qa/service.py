@@ -11,43 +11,69 @@ from .schemas import AskResponse, SearchResponse
 _lock = threading.Lock()
 _retriever: Retriever | None = None
 _answerer: Answerer | None = None
+_generation: str | None = None
+_checked_at = 0.0
+GENERATION_CHECK_S = 2.0  # how often a serving process asks the store whether a re-ingest happened
 
 
 class EmptyGraph(RuntimeError):
     """The graph store holds no provisions yet: answers must come from what `yigui ingest` loaded, nothing else."""
 
 
+def _build(store) -> Retriever:
+    from .provider import StoreProvider
+
+    provider = StoreProvider(store)
+    if not provider.provisions():
+        raise EmptyGraph("the graph store holds no provisions yet: run `yigui ingest` first")
+    return Retriever(provider).warm_up()
+
+
 def get_retriever(store=None) -> Retriever:
     """The process-wide Retriever over what the graph store holds (connecting to the default store when none is
-    given), so a user's own ingested texts are searched exactly like the corpus."""
-    global _retriever
+    given), so a user's own ingested texts are searched exactly like the corpus. Every GENERATION_CHECK_S it asks the
+    store for its load generation; after a re-ingest (another process's included) the index is rebuilt before the
+    next answer, so a serving API or app never answers from a stale index."""
+    global _retriever, _generation, _checked_at
     with _lock:
-        if _retriever is None:
-            from .provider import StoreProvider
+        now = time.monotonic()
+        if _retriever is not None and now - _checked_at < GENERATION_CHECK_S:
+            return _retriever
+        if store is None:
+            store = _retriever.provider.q.store if _retriever is not None else None
+        if store is None:
+            from graph.store import GraphStore
 
-            if store is None:
-                from graph.store import GraphStore
-
-                store = GraphStore.connect()
-            provider = StoreProvider(store)
-            if not provider.provisions():
-                raise EmptyGraph("the graph store holds no provisions yet: run `yigui ingest` first")
-            _retriever = Retriever(provider)
-    return _retriever.warm_up()
+            store = GraphStore.connect()
+        try:
+            gen = store.generation()
+        except Exception:  # noqa: BLE001 - store unreachable: keep answering from the index already built
+            if _retriever is not None:
+                _checked_at = now
+                return _retriever
+            raise
+        _checked_at = now
+        if _retriever is None or gen != _generation:
+            _retriever = _build(store)
+            _generation = gen
+            if _answerer is not None:
+                _answerer.retriever = _retriever
+        return _retriever
 
 
 def get_answerer(store=None, use_llm: bool | None = None) -> Answerer:
     global _answerer
+    r = get_retriever(store)
     with _lock:
         if _answerer is None or (use_llm is not None and _answerer.use_llm != use_llm):
-            _answerer = Answerer(None, use_llm=use_llm)
-            _answerer.retriever = None  # set below, outside the lock (get_retriever takes it)
-    if _answerer.retriever is None:
-        _answerer.retriever = get_retriever(store)
+            _answerer = Answerer(r, use_llm=use_llm)
+        _answerer.retriever = r
     return _answerer
 
 
 def search(question: str, k: int = 10, store=None) -> SearchResponse:
+    if not question or not question.strip():
+        raise ValueError("the query is empty: give a question or keywords")
     r = get_retriever(store)
     t0 = time.perf_counter()
     hits = r.search(question, k=k)

@@ -172,12 +172,13 @@ def jieba_words(texts: list[str], curated: dict[str, str]) -> Counter:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()  # a private dictionary: words other code added to jieba's global one do not leak in
     for term in sorted(curated):
         if _CJK_RUN.match(term):
-            jieba.add_word(term, freq=2000)
+            tok.add_word(term, freq=2000)
     freq: Counter = Counter()
     for t in texts:
-        for w in jieba.lcut(t):
+        for w in tok.lcut(t):
             if len(w) >= 2 and _CJK_RUN.match(w) and w not in STOP_ZH:
                 freq[w] += 1
     return freq

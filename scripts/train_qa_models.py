@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("YIGUI_PROGRESS", "0")
 
-TRAIN_FILES = ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl"]
+TRAIN_FILES = ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl", "corpus/eval/qa_train_gen2.jsonl",
+               "corpus/eval/qa_train_gen3.jsonl"]
 PARAMS = {"objective": "lambdarank", "metric": "ndcg", "ndcg_eval_at": [1, 5], "learning_rate": 0.05,
           "num_leaves": 15, "min_data_in_leaf": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8,
           "bagging_freq": 1, "lambda_l2": 1.0, "seed": 7, "deterministic": True, "num_threads": 1, "verbose": -1,
@@ -47,23 +48,45 @@ def train_questions():
 
 
 def ranking_data(r, questions):
+    """Candidates and features of every TRAIN question whose gold is among its candidates. The question bank is
+    switched off here; its features are filled per fold (fill_knn), so no question ever votes for itself."""
     from qa.eval import is_gold, title_resolver
 
     resolve = title_resolver(r.docs.values())
-    Xs, ys, groups, kept = [], [], [], []
-    for q in questions:
-        gold = [(resolve(t), a) for t, a in q.gold]
-        qa = r.analyse(q.q)
-        signals, fused, mask = r.first_stage(qa)
-        idx, X = r.candidate_features(qa, signals, fused, mask)
-        y = np.array([is_gold(r.zh_units[i], gold) for i in idx], dtype=np.int32)
-        if not y.any():  # gold not among the candidates: nothing to learn from this question's ranking
-            continue
-        Xs.append(X)
-        ys.append(y)
-        groups.append(len(idx))
-        kept.append(q)
-    return Xs, ys, groups, kept
+    saved, r.qbank = getattr(r, "qbank", None), None
+    Xs, ys, kept, cand_ids, vecs, golds = [], [], [], [], [], []
+    try:
+        for q in questions:
+            gold = [(resolve(t), a) for t, a in q.gold]
+            qa = r.analyse(q.q)
+            signals, fused, mask = r.first_stage(qa)
+            idx, X = r.candidate_features(qa, signals, fused, mask)
+            y = np.array([is_gold(r.zh_units[i], gold) for i in idx], dtype=np.int32)
+            # every current article the gold names (for the bank), found or not among the candidates
+            garts = [u.prov.id for k, u in enumerate(r.zh_units) if r.current[k] and is_gold(u, gold)]
+            if not y.any() or not garts:
+                continue
+            Xs.append(X)
+            ys.append(y)
+            kept.append(q)
+            cand_ids.append([r.zh_units[i].prov.id for i in idx])
+            vecs.append(r._qvec(qa))
+            golds.append(garts)
+    finally:
+        r.qbank = saved
+    return Xs, ys, kept, (cand_ids, np.array(vecs), golds)
+
+
+def fill_knn(Xs, side, members: list[int], targets: list[int]) -> None:
+    """Question-bank features for `targets`, from a bank of `members` (a target in the bank is left out)."""
+    from qa.rank import QuestionBank, knn_fill
+
+    cand_ids, vecs, golds = side
+    bank = QuestionBank(vecs[members], [golds[i] for i in members])
+    pos = {m: k for k, m in enumerate(members)}
+    for t in targets:
+        docs = [c.split("/", 1)[0] for c in cand_ids[t]]
+        knn_fill(Xs[t], bank, vecs[t], cand_ids[t], docs, exclude={pos[t]} if t in pos else None)
 
 
 def fit(Xs, ys, rounds=ROUNDS):
@@ -85,15 +108,17 @@ def hit_at(model, Xs, ys, k):
     return h / max(1, len(Xs))
 
 
-def cv(Xs, ys, qs, folds=5):
+def cv(Xs, ys, qs, side, folds=5):
     rng = np.random.default_rng(11)
     order = rng.permutation(len(Xs))
+    Xs = [X.copy() for X in Xs]
     res = {"hit@1": [], "hit@5": [], "base_hit@1": [], "base_hit@5": []}
     from qa.rank import FIDX
 
     for f in range(folds):
         test = set(order[f::folds].tolist())
         tr = [i for i in range(len(Xs)) if i not in test]
+        fill_knn(Xs, side, tr, list(range(len(Xs))))  # bank = the training folds only
         m = fit([Xs[i] for i in tr], [ys[i] for i in tr])
         te = sorted(test)
         res["hit@1"].append(hit_at(m, [Xs[i] for i in te], [ys[i] for i in te], 1))
@@ -114,12 +139,18 @@ def main(argv=None):
 
     r = get_retriever()
     qs = train_questions()
-    Xs, ys, groups, kept = ranking_data(r, qs)
+    Xs, ys, kept, side = ranking_data(r, qs)
     print(f"ranker: {len(kept)} of {len(qs)} TRAIN questions have a gold clause among the candidates "
-          f"({sum(groups)} candidate rows)")
+          f"({sum(len(y) for y in ys)} candidate rows)")
     if a.cv:
-        print("5-fold CV on TRAIN (among candidates):", json.dumps(cv(Xs, ys, kept)))
+        print("5-fold CV on TRAIN (among candidates):", json.dumps(cv(Xs, ys, kept, side)))
+    fill_knn(Xs, side, list(range(len(Xs))), list(range(len(Xs))))  # leave-one-out over the whole bank
     m = fit(Xs, ys)
+    from qa.rank import BANK_PATH, QuestionBank, load_bank
+
+    QuestionBank(side[1], side[2]).save(BANK_PATH)
+    load_bank.cache_clear()
+    r.qbank = load_bank()
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     m.save_model(str(MODEL_PATH))
     imp = sorted(zip(m.feature_name(), m.feature_importance("gain")), key=lambda p: -p[1])[:15]
@@ -127,7 +158,7 @@ def main(argv=None):
     if not a.no_scope:
         from qa.scope import train_scope
 
-        train_scope(r, REPO, qs)
+        train_scope(r, REPO, qs, bank_index={q.q: k for k, q in enumerate(kept)})
 
 
 if __name__ == "__main__":

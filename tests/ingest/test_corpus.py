@@ -11,7 +11,7 @@ def _doc_key(pd: ParsedDocument) -> tuple[str, str]:
 
 def test_every_corpus_file_ingests_without_errors(corpus_result, manifest):
     assert [str(e) for e in corpus_result.errors] == []
-    assert len(corpus_result.documents) == len(manifest) == 39
+    assert len(corpus_result.documents) == len(manifest) >= 41  # follows MANIFEST.tsv as instruments arrive
     got = {_doc_key(pd) for pd in corpus_result.documents}
     assert got == {(row["id"], row["lang"]) for row in manifest}
 
@@ -31,7 +31,7 @@ def test_article_and_section_counts_equal_manifest(corpus_result, manifest):
             nums = [a.number for a in arts]
             assert nums == list(range(nums[0], nums[0] + len(nums))), row["id"]  # contiguous
         checked += 1
-    assert checked == 39
+    assert checked == len(manifest)
 
 
 def test_pipl_article_13_has_seven_items(corpus_result):

@@ -90,6 +90,9 @@ def test_status_table_and_question_matching(corpus_result):
     assert rows["mdsr"]["loaded"] and rows["mdsr"]["loaded_versions"] == ["mdsr-2021", "mdsr-2024"]
     assert rows["aigc-labelling-measures"]["loaded"] is False and rows["aigc-labelling-measures"]["unverified"]
     assert sum(r["loaded"] for r in rows.values()) == len(rows) - len(corpus_result.missing_instruments)
+    # the two instruments added to the corpus folder show as loaded
+    for key in ("cii-regulation", "pi-compliance-audit"):
+        assert rows[key]["loaded"] and rows[key]["loaded_versions"] == [key], key
 
     top = registry.mentioned_instruments("人工智能生成合成内容标识办法对显式标识有什么要求？")
     assert top[0][0] == "aigc-labelling-measures" and "显式标识" in top[0][2]

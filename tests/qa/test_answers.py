@@ -93,7 +93,7 @@ def test_quoted_items_cite_their_item_pinpoint(all_answers):
     for _, res in all_answers:
         if res.abstained:
             continue
-        listed = {c.citation: c.quote for c in res.citations}
+        listed = {c.citation: c.quote + "\n" + (c.text_en or "") for c in res.citations}  # Chinese or official English
         for sent, cit in re.findall(r"“([^”]+)”〔([^〕]+)〕", res.answer):
             assert cit in listed, (res.question, cit)
             assert sent in listed[cit], (res.question, cit, sent)

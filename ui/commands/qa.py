@@ -16,10 +16,14 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def _questions(question: str | None, queries: Path | None) -> list[str]:
     """The question argument, or one question per line of --queries (a JSON line with "q"/"question" also works)."""
     if queries is None:
+        if question is not None and not question.strip():
+            err.print("[red]the question is empty[/red] — give the question text (Chinese or English), e.g. "
+                      "yigui ask \"处理敏感个人信息需要单独同意吗？\"")
+            raise typer.Exit(2)
         if not question:
             err.print("[red]give a question, or --queries FILE with one question per line[/red]")
             raise typer.Exit(2)
-        return [question]
+        return [question.strip()]
     if not queries.exists():
         err.print(f"[red]--queries {queries}: no such file[/red] — give a text file with one question per line")
         raise typer.Exit(2)

@@ -1,0 +1,118 @@
+"""Answers from the graph: memo structure (结论 first), penalty tiers from PENALIZES, refusals (out of domain,
+foreign law, instruments not loaded), vectors read from the store, a re-ingest picked up by a serving process."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def test_answer_leads_with_a_conclusion_and_cites_every_line(answerer):
+    res = answerer.ask("医院用患者病历训练诊断模型，需要取得患者的单独同意吗？")
+    assert not res.abstained
+    first = res.answer.splitlines()[0]
+    assert first.startswith("结论：需要") and first == "结论：" + res.conclusion
+    assert "《个人信息保护法》第二十九条" in first
+    shown = {c.citation for c in res.citations}
+    for line in res.answer.splitlines():
+        if line.startswith("- ") or line.startswith("结论"):
+            tags = re.findall(r"〔([^〕]+)〕", line)
+            assert tags and all(t in shown for t in tags), line
+    # the citations list holds exactly the clauses shown
+    assert shown == set(re.findall(r"〔([^〕]+)〕", res.answer))
+
+
+def test_english_conclusion_uses_the_official_english(answerer):
+    res = answerer.ask("Does a hospital need separate consent to use patient records to train a diagnostic model?")
+    assert not res.abstained
+    assert res.answer.startswith("Conclusion: Yes")
+    assert "Official English" in res.conclusion and "separate consent" in res.conclusion
+    assert "not in glossary" not in res.answer
+
+
+def test_penalty_question_states_the_statutory_maximum(answerer):
+    res = answerer.ask("违法处理患者个人信息、情节严重的，公司最高会被罚多少钱？")
+    assert not res.abstained
+    assert "五千万元以下或者上一年度营业额百分之五以下罚款" in res.conclusion
+    assert any(c.citation == "《个人信息保护法》第六十六条" for c in res.citations)
+    assert "罚则：" in res.answer
+
+
+def test_ai_liability_question_is_answered_from_the_civil_code(answerer):
+    """Mentioning AI does not pull the answer to the AI guidelines: liability comes from the tort rules."""
+    res = answerer.ask("医疗机构使用AI辅助诊断软件发生误诊，责任由谁承担？")
+    assert not res.abstained
+    lead = res.citations[0]
+    assert lead.doc_id in ("civil-code-tort", "spc-medical-damage-interp"), [c.citation for c in res.citations]
+    assert not any(c.doc_id.startswith("nmpa-") for c in res.citations[:2])
+
+
+@pytest.mark.parametrize("question", [
+    "深圳的小规模纳税人增值税税率是多少？",
+    "How many days of paternity leave does an employee get in Shanghai?",
+    "医院食堂的食品安全检查多久做一次？",
+    "What does HIPAA require after a breach of patient records?",
+])
+def test_out_of_domain_questions_are_refused(answerer, question):
+    res = answerer.ask(question)
+    assert res.abstained and res.citations == [], (question, res.answer[:100])
+
+
+def test_question_naming_an_instrument_not_loaded_is_refused_by_name(answerer):
+    res = answerer.ask("按照《互联网诊疗监管细则（试行）》，人工智能能不能代替医师接诊？")
+    assert res.abstained and res.citations == []
+    assert "internet-diagnosis-supervision-rules" in res.not_loaded
+    assert "互联网诊疗监管细则" in res.answer and "未收录" in res.answer
+
+
+def test_empty_question_is_an_error(answerer):
+    with pytest.raises(ValueError, match="empty"):
+        answerer.ask("   ")
+
+
+def test_cli_rejects_a_blank_question(retriever):
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    for cmd in ("search", "ask"):
+        res = CliRunner().invoke(app, [cmd, "   "])
+        assert res.exit_code == 2 and "empty" in res.output, (cmd, res.output)
+
+
+def test_retrieval_vectors_come_from_the_store(retriever):
+    """Ingest embedded every clause QA needs; building the index embeds nothing more."""
+    assert retriever.embedded_at_query == 0
+    assert retriever.E.shape == (len(retriever.zh_units), retriever.embedder.dim)
+
+
+def test_graph_context_is_loaded(retriever):
+    g = retriever.graph
+    assert g.facts["pipl/art29"].modalities & {"obligation"}
+    # PIPL 66 (违反本法规定处理个人信息…) covers the duties no specific penalty names, as a general link
+    assert ("pipl/art66", "general", 0.0) in g.penalized_by["pipl/art29"]
+    assert ("pipl/art66", "general", 0.0) in g.penalized_by["pipl/art38"]
+    assert "敏感个人信息" in g.defines
+    assert "personal-information-handler" in g.actors_with_inherited(["medical-institution"])
+
+
+def test_reingest_is_picked_up_by_a_serving_process(scratch_store, tmp_path, monkeypatch):
+    """A second process's `yigui ingest` bumps the store's generation; the next answer is built from the new texts."""
+    from graph.build import build
+    from qa import service
+
+    law = tmp_path / "laws" / "测试条例.md"
+    law.parent.mkdir()
+    law.write_text("# 测试医疗数据条例\n\n第一条 医疗机构应当每年开展一次数据安全演练。\n", encoding="utf-8")
+    build([law.parent], scratch_store, progress=False, embed=True, extract=True)
+    monkeypatch.setattr(service, "_retriever", None)
+    monkeypatch.setattr(service, "_answerer", None)
+    monkeypatch.setattr(service, "GENERATION_CHECK_S", 0.0)
+    r1 = service.get_retriever(scratch_store)
+    assert len(r1.zh_units) == 1
+    law2 = law.parent / "第二条例.md"
+    law2.write_text("# 第二测试条例\n\n第一条 受托人应当在三日内删除委托处理的病历。\n", encoding="utf-8")
+    build([law.parent], scratch_store, progress=False, embed=True, extract=True)
+    r2 = service.get_retriever(scratch_store)
+    assert r2 is not r1 and len(r2.zh_units) == 2
+    assert service.get_retriever(scratch_store) is r2  # unchanged generation: the same index
