@@ -10,14 +10,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# the product alone (what `make demo` needs): no torch, no test tools
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# the product plus the test suite's tools (torch for the sentence-transformers backend test, schemathesis, ...)
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $@
+	touch $(VENV)/.installed-runtime $@
 
 setup: $(VENV)/.installed
 	bash scripts/system-deps.sh
 
-demo: setup
+demo: $(VENV)/.installed-runtime
 	$(BIN)/yigui ingest
 	$(BIN)/yigui ask "$(QUESTION)"
 

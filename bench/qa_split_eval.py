@@ -25,7 +25,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("YIGUI_PROGRESS", "0")
 
 SPLITS = {
-    "train": ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl", "@dev"],
+    "train": ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl", "corpus/eval/qa_train_gen2.jsonl",
+              "corpus/eval/qa_train_gen3.jsonl", "@dev"],
     "test": ["corpus/eval/qa_test_zh.jsonl", "corpus/eval/qa_test_en.jsonl", "corpus/eval/qa_test_refuse.jsonl"],
 }
 

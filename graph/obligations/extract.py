@@ -25,7 +25,10 @@ ITEM_LABEL = re.compile(r"^\s*[（(][一二三四五六七八九十百]+[）)]\s
 SECTION_LABEL = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[\.．、])\s*")
 DEFINITION = re.compile(
     r"(?:本(?:法|条例|办法|规定|解释|指导原则|标准)(?:中)?所称(?:的)?)?[“\"]?(?P<term>[^，。；：“”\"（）()]{2,30}?)[”\"]?"
-    r"(?:（[^）]*）)?，?(?:是指|指的是|，指)(?P<def>[^。；]{4,300})")
+    r"(?:（[^）]*）)?，?(?:是指|指的是|，指(?![导挥定出示明派引]))(?P<def>[^。；]{4,300})")
+# "X是……的Y" where Y is X's genus (敏感个人信息是一旦泄露……的个人信息; 个人信息是以电子……记录的……各种信息): a definition
+# by genus and difference, kept only when the genus ends the way the term does (its last two characters)
+GENUS_DEFINITION = re.compile(r"^(?P<term>[\u4e00-\u9fa5]{2,12})是(?P<def>[^。；]{4,200}?的(?:各种|各类)?(?P<genus>[\u4e00-\u9fa5]{2,8}))[，。；]")
 ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
 ABBREVIATION = re.compile(r"(?P<full>[\u4e00-\u9fa5、]{2,40})（以下(?:简)?称“?(?P<abbr>[^”）]{1,15})”?）")
 
@@ -402,7 +405,11 @@ class Extractor:
             for s in _sentences(body):
                 m = DEFINITION.search(s)
                 if not m or m.start() > 12:
-                    continue
+                    g = GENUS_DEFINITION.match(s)
+                    if g and g.group("term").endswith(g.group("genus")[-2:]):
+                        m = g
+                    else:
+                        continue
                 term = m.group("term").strip().strip("“”\"")
                 term = re.sub(r"^(?:本(?:法|条例|办法|规定|解释|指导原则)(?:中)?所称(?:的)?|下列用语的含义：?)", "", term)
                 if len(term) < 2 or any(ch in term for ch in "的是在对"):

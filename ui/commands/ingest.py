@@ -55,8 +55,12 @@ def ingest(
 ) -> None:
     """Parse official texts (Markdown with front matter, plain Markdown/text, .docx, .pdf, .html) into citable
     provision trees and load them into the graph store. Exit status 1 when any file failed."""
+    import os
+
     from ingest.pipeline import ingest_paths
 
+    # a bulk job: embed with every core (queries stay single-threaded in serving processes, see graph.embed)
+    os.environ.setdefault("YIGUI_EMBED_THREADS", str(os.cpu_count() or 1))
     for p in paths or []:
         if not p.exists():
             err.print(f"[red]✗ {p.name}: no such file or folder[/red] — check the path")
