@@ -337,9 +337,12 @@ class GraphStore:
     def bump_generation(self) -> str:
         """A new load generation (after an ingest that changed something): processes serving answers compare it with
         the one their index was built from and rebuild, so a re-ingest is never served stale."""
-        import uuid
+        import hashlib
 
-        gen = uuid.uuid4().hex[:16]
+        # a fingerprint of what is loaded (every document's content hash and build key): the same texts loaded by
+        # the same code give the same generation, so an interrupted load finished later equals a clean one
+        markers = sorted((k, *v) for k, v in self.known_markers().items())
+        gen = hashlib.sha256(repr(markers).encode()).hexdigest()[:16]
         self.run("MERGE (m:Meta {id: 'load'}) SET m.generation = $g", g=gen)
         return gen
 

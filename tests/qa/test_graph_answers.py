@@ -26,7 +26,10 @@ def test_english_conclusion_uses_the_official_english(answerer):
     res = answerer.ask("Does a hospital need separate consent to use patient records to train a diagnostic model?")
     assert not res.abstained
     assert res.answer.startswith("Conclusion: Yes")
-    assert "Official English" in res.conclusion and "separate consent" in res.conclusion
+    assert "pipl/art29" in [c.provision_id for c in res.citations[:3]]
+    # PIPL has an official English text: its clause is quoted in English (verbatim), with the Chinese beside it
+    line = next(x for x in res.answer.splitlines() if "〔《个人信息保护法》第二十九条〕" in x and x.startswith("- "))
+    assert "Official English" in line and "separate consent" in line
     assert "not in glossary" not in res.answer
 
 
@@ -42,9 +45,9 @@ def test_ai_liability_question_is_answered_from_the_civil_code(answerer):
     """Mentioning AI does not pull the answer to the AI guidelines: liability comes from the tort rules."""
     res = answerer.ask("医疗机构使用AI辅助诊断软件发生误诊，责任由谁承担？")
     assert not res.abstained
-    lead = res.citations[0]
-    assert lead.doc_id in ("civil-code-tort", "spc-medical-damage-interp"), [c.citation for c in res.citations]
-    assert not any(c.doc_id.startswith("nmpa-") for c in res.citations[:2])
+    top = [c.doc_id for c in res.citations[:3]]
+    assert "civil-code-tort" in top, [c.citation for c in res.citations]
+    assert not any(c.doc_id.startswith("nmpa-") for c in res.citations[:3])
 
 
 @pytest.mark.parametrize("question", [
@@ -93,7 +96,7 @@ def test_graph_context_is_loaded(retriever):
     assert ("pipl/art66", "general", 0.0) in g.penalized_by["pipl/art29"]
     assert ("pipl/art66", "general", 0.0) in g.penalized_by["pipl/art38"]
     assert "敏感个人信息" in g.defines
-    assert "personal-information-handler" in g.actors_with_inherited(["medical-institution"])
+    assert "pi-handler" in g.actors_with_inherited(["medical-institution"])
 
 
 def test_reingest_is_picked_up_by_a_serving_process(scratch_store, tmp_path, monkeypatch):
