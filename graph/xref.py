@@ -615,20 +615,29 @@ def _cos(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(x * b.get(g, 0.0) for g, x in a.items())
 
 
+def _penalty_doc(pd: ParsedDocument) -> tuple[_DocIndex, dict[str, list[Provision]]] | None:
+    """The index and child lists of a Chinese document that has a penalty part; None for any other."""
+    if pd.document.lang != "zh":
+        return None
+    ix = _DocIndex(pd)
+    if not ix.penalty:
+        return None
+    children: dict[str, list[Provision]] = defaultdict(list)
+    for p in pd.provisions:
+        if p.parent_id:
+            children[p.parent_id].append(p)
+    return ix, children
+
+
 def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
     """PENALIZES rows (method 'inferred', score) for the penalty clauses and items of one document that cite no
     article; `explicit_srcs` are provisions that already have explicit penalty links (left alone)."""
     doc = pd.document
-    if doc.lang != "zh":
+    found = _penalty_doc(pd)
+    if found is None:
         return []
-    ix = _DocIndex(pd)
-    if not ix.penalty:
-        return []
-    children: dict[str, list[Provision]] = defaultdict(list)
+    ix, children = found
     by_id = {p.id: p for p in pd.provisions}
-    for p in pd.provisions:
-        if p.parent_id:
-            children[p.parent_id].append(p)
     own = {p.id: _own_text(p, children) for p in pd.provisions if p.kind in ("paragraph", "item")}
     tfidf = _TfIdf(list(own.values()))
     # duty-imposing candidates outside the liability chapter; an item is read with its lead-in (the actor, 应当)
@@ -683,16 +692,10 @@ _GENERAL = re.compile(r"^[^。；]{0,40}?违反本(?:法|条例|办法|规定|�
 def general_penalties(pd: ParsedDocument, linked: set[str]) -> list[dict]:
     """PENALIZES rows (method 'general') from a document's catch-all penalty paragraphs to the articles holding a
     duty of a regulated party that `linked` (explicit and inferred targets) does not already cover."""
-    doc = pd.document
-    if doc.lang != "zh":
+    found = _penalty_doc(pd)
+    if found is None:
         return []
-    ix = _DocIndex(pd)
-    if not ix.penalty:
-        return []
-    children: dict[str, list[Provision]] = defaultdict(list)
-    for p in pd.provisions:
-        if p.parent_id:
-            children[p.parent_id].append(p)
+    ix, children = found
     general = []
     for p in pd.provisions:
         if p.id not in ix.penalty or p.kind != "paragraph":
