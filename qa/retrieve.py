@@ -139,17 +139,17 @@ class Retriever:
         en_tok = [tokens_en(unit_lexical_text(u)) for u in self.en_units]
         para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) for c in u.paragraphs]
         para = [self.by_id[pid] for _, pid in para_ids]
-        E = self._vectors([u.prov for u in self.zh_units], "embedding clauses")
-        P = self._vectors(para, "embedding paragraphs")
-        EN = self._vectors([u.prov for u in self.en_units], "embedding English clauses")
+        stored = self.provider.embeddings() if hasattr(self.provider, "embeddings") else {}  # one round trip
+        E = self._vectors([u.prov for u in self.zh_units], stored, "embedding clauses")
+        P = self._vectors(para, stored, "embedding paragraphs")
+        EN = self._vectors([u.prov for u in self.en_units], stored, "embedding English clauses")
         return {"fp": fp, "zh_tok": zh_tok, "zh_bi": zh_bi, "en_tok": en_tok, "E": E, "P": P, "EN": EN,
                 "para_owner": np.array([i for i, _ in para_ids], dtype=np.int64),
                 "para_ids": [pid for _, pid in para_ids]}
 
-    def _vectors(self, provs: list[Provision], desc: str) -> np.ndarray:
+    def _vectors(self, provs: list[Provision], stored: dict, desc: str) -> np.ndarray:
         from graph.embed import embed_texts
 
-        stored = self.provider.embeddings() if hasattr(self.provider, "embeddings") else {}
         dim = self.embedder.dim
         out = np.zeros((len(provs), dim), dtype=np.float32)
         todo = []
