@@ -1,8 +1,8 @@
-"""Answers composed from retrieved clauses, every sentence cited; abstains when nothing relevant is strong enough.
+"""Answers composed from the ranked clauses and the graph, every line cited; refuses out-of-scope questions and
+questions that turn on an instrument whose text is not loaded (qa.scope).
 
-Default (no LLM): a short direct answer from the operative sentences of the best clauses, the obligations grouped by
-the actor they bind, related penalties, and the cited clauses verbatim. With an LLM configured (qa.llm), the model
-writes the prose from the same clauses and its citations and quotations are verified afterwards.
+Default (no LLM): a short legal memo (qa.memo: 结论 first, then 依据, 条件与例外, 定义, 罚则, 时限). With an LLM configured
+(qa.llm), the model writes the prose from the same clauses and its citations and quotations are verified afterwards.
 """
 from __future__ import annotations
 
@@ -10,32 +10,14 @@ import re
 import time
 from functools import cached_property
 
-
 from ingest.model import Provision
 
 from .retrieve import Hit, Retriever
-from .schemas import AskResponse, Citation
-from .text import QueryAnalysis, actor_aliases, tokens_zh
+from .schemas import AskResponse
+from .text import QueryAnalysis
 
-# abstention thresholds, set from the score distributions of in-scope vs out-of-scope questions (corpus/eval)
-# e5 cosines are compressed (0.75-0.93 for everything), so they only catch questions that match nothing at all;
-# scope is decided by the question's vocabulary (qa.text.DOMAIN_*) and the instruments it names
-MIN_DENSE = {"zh": 0.78, "en": 0.74}
 RANK_MARGIN = 1.0  # cite further clauses whose ranker score is within this of the best (log-odds scale)
 MAX_CITED = 4
-MODAL = re.compile(r"应当|不得|必须|禁止|可以|有权|方可|负责|承担|推定|适用|是指|包括|分为|不承担")
-SENT_SPLIT = re.compile(r"(?<=[。；！？;])")
-CN_NUM = "零一二三四五六七八九十百千"
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a clause, verbatim (they concatenate back to the clause text, line breaks aside)."""
-    out = []
-    for line in text.split("\n"):
-        for s in SENT_SPLIT.split(line):
-            if s.strip():
-                out.append(s.strip())
-    return out
 
 
 class Answerer:
@@ -132,17 +114,6 @@ class Answerer:
         return AskResponse(question=question, answer=m.render(), abstained=False, citations=m.citations(),
                            took_ms=0.0, mode="extractive", conclusion=m.conclusion_text)
 
-    @staticmethod
-    def _cite_tag(citation: str) -> str:
-        return f"〔{citation}〕"
-
-    def _citation(self, h: Hit) -> Citation:
-        p, d = h.pinpoint, h.unit.doc
-        en_text, _ = self.retriever.english_of(p.id)
-        return Citation(provision_id=p.id, doc_title=d.title, article=h.unit.prov.article,
-                        paragraph=p.paragraph if p is not h.unit.prov else None, citation=p.citation, quote=p.text,
-                        version=d.version or d.effective, text_en=en_text)
-
     def _narrowest(self, prov: Provision, sentence: str) -> Provision:
         """The item (项) or sub-item (目) under `prov` whose text holds the sentence, so the citation is a pinpoint:
         a quote from （二） cites 第二十二条第一款第（二）项, not the whole paragraph."""
@@ -153,46 +124,6 @@ class Answerer:
                 if len(pid) > len(best.id):
                     best = p
         return best
-
-    def _citation_of(self, p: Provision, h: Hit) -> Citation:
-        d = h.unit.doc
-        en_text, _ = self.retriever.english_of(p.id)
-        return Citation(provision_id=p.id, doc_title=d.title, article=p.article, paragraph=p.paragraph,
-                        citation=p.citation, quote=p.text, version=d.version or d.effective, text_en=en_text)
-
-    def _best_sentence(self, text: str, qtok: set[str]) -> str:
-        sents = split_sentences(text)
-        if not sents:
-            return text.strip()
-
-        def score(s: str) -> float:
-            toks = set(tokens_zh(s))
-            return len(toks & qtok) + (0.5 if MODAL.search(s) else 0) - 0.001 * len(s)
-
-        # an item list introduced by a colon reads badly alone: keep the lead-in sentence when it wins
-        return max(sents, key=score)
-
-    def _best_sentence_en(self, text: str, qa: QueryAnalysis) -> str:
-        sents = [s.strip() for s in re.split(r"(?<=[.;:])\s+|\n", text) if s.strip()]
-        q = set(qa.en_tokens)
-        from .text import tokens_en
-
-        return max(sents, key=lambda s: len(set(tokens_en(s)) & q) - 0.001 * len(s)) if sents else text
-
-    def _operative(self, text: str, qtok: set[str], limit: int = 2) -> list[str]:
-        sents = [s for s in split_sentences(text) if MODAL.search(s)]
-        sents.sort(key=lambda s: -len(set(tokens_zh(s)) & qtok))
-        return sents[:limit]
-
-    def _actor_of(self, sentence: str) -> str | None:
-        best = None
-        for surface, names in actor_aliases():
-            if not re.search(r"[\u4e00-\u9fff]", surface):
-                continue
-            i = sentence.find(surface)
-            if i != -1 and (best is None or i < best[0] or (i == best[0] and len(surface) > len(best[1]))):
-                best = (i, surface, names[0])
-        return best[2] if best and best[0] <= 30 else None
 
     # ------------------------------------------------------------------------------------------------ graph
     def _penalties(self, chosen: list[Hit], hits: list[Hit], qa: QueryAnalysis) -> list[Hit]:
@@ -290,12 +221,3 @@ def _cn(n: int) -> str:
 
 def _same(a: str, b: str) -> bool:
     return re.sub(r"\s", "", a) == re.sub(r"\s", "", b)
-
-
-def _dedupe(cites: list[Citation]) -> list[Citation]:
-    seen, out = set(), []
-    for c in cites:
-        if c.provision_id not in seen:
-            seen.add(c.provision_id)
-            out.append(c)
-    return out
