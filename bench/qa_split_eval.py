@@ -81,7 +81,7 @@ def run(split: str, engine: str = "new") -> dict:
         a_ms = (time.perf_counter() - t0) * 1000
         row = {"id": o.get("id"), "lang": o.get("lang"), "refuse": refuse, "kind": o.get("kind"),
                "multi": bool(o.get("multi")), "intent": o.get("intent"), "first": first, "search_ms": s_ms,
-               "ask_ms": a_ms}
+               "ask_ms": a_ms, "scores": [round(h.score, 3) for h in hits[:8]]}
         if a is not None:
             cites = a.citations
             row["abstained"] = a.abstained

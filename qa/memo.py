@@ -27,14 +27,20 @@ DEADLINE = re.compile(r"[^，；。：]*?(?:\d+|[一二三四五六七八九十�
                       r"[^，；。]*")
 LIABLE = re.compile(r"承担[^，；。]{0,12}责任|赔偿|连带责任|过错|推定")
 DEFINING = re.compile(r"是指|属于|包括|视为")
+AGGRAVATED = re.compile(r"情节严重|情节特别严重|特别严重|拒不改正|逾期不改正|严重后果|serious|refus|ignor", re.I)
+ESCALATES = re.compile(r"^有前款(?:规定的)?(?:违法)?行为|^有前款规定|前款规定的违法行为[^。；]{0,8}情节严重")
+REFERS_PENALTY = re.compile(r"依照[^。；]{0,40}第[^。；]{1,12}条[^。；]{0,12}(?:规定)?(?:予以)?处罚")
 SENT = re.compile(r"(?<=[。；！？;])")
 
 H = {
     "zh": {"conclusion": "结论：", "basis": "依据：", "cond": "条件与例外：", "def": "定义：", "pen": "罚则：",
-           "deadline": "时限："},
+           "deadline": "时限：", "related": "相关条款："},
     "en": {"conclusion": "Conclusion: ", "basis": "Legal basis:", "cond": "Conditions and exceptions:",
-           "def": "Definitions:", "pen": "Penalties:", "deadline": "Deadlines:"},
+           "def": "Definitions:", "pen": "Penalties:", "deadline": "Deadlines:", "related": "Related provisions:"},
 }
+
+
+SECTIONS = ("basis", "cond", "def", "pen", "deadline", "related")
 
 
 def sentences(text: str) -> list[str]:
@@ -52,7 +58,7 @@ class Memo:
         self.lang = "en" if qa.lang == "en" else "zh"
         self.h = H[self.lang]
         self.qtok = set(qa.zh_tokens) | set(qa.core_tokens)
-        self.sections: dict[str, list[str]] = {k: [] for k in ("basis", "cond", "def", "pen", "deadline")}
+        self.sections: dict[str, list[str]] = {k: [] for k in SECTIONS}
         self._cites: dict[str, Citation] = {}
         self.conclusion_text = ""
         self._pen_summary: tuple[str, str] | None = None  # (summary, citation)
@@ -126,6 +132,12 @@ class Memo:
                     self.sections["deadline"].append(f"- “{s}”{self._cite(p, h.unit.doc)}")
                     break
 
+    def related(self, hits) -> None:
+        """相关条款: clauses the ranker scores close to the basis; quoted and cited, not used by the conclusion."""
+        for h in hits:
+            line, _ = self._quote_line(h)
+            self.sections["related"].append(line)
+
     def definitions(self, chosen) -> None:
         """The corpus definitions (DEFINED_IN) of the question's concepts, from the instruments the answer relies on
         (a definition is scoped to its own text: 本法所称…); the lead clause's instrument first."""
@@ -148,21 +160,58 @@ class Memo:
         """罚则: the penalty clauses relied on (retrieved ones first, then those PENALIZES links to the duties), each
         article parsed whole (its tiers may sit in another paragraph than the pinpoint)."""
         seen = set()
-        for h in [x for x in chosen if self.r.is_penalty[self.r.zh_index[x.unit.prov.id]]] + list(penalties):
-            art = h.unit.prov
-            if art.id in seen:
+        retrieved = [x for x in chosen if self.r.is_penalty[self.r.zh_index[x.unit.prov.id]]]
+        # the lead clause's own sanction first: the lead itself when it is a penalty clause, else the penalty the
+        # graph links to the lead duty, then the other retrieved penalty clauses and links
+        if retrieved and retrieved[0] is chosen[0]:
+            order = retrieved + list(penalties)
+        else:
+            order = list(penalties) + retrieved
+        for h in order:
+            if h.unit.prov.id in seen:
                 continue
-            seen.add(art.id)
-            parsed = pen.parse(art.text)
+            seen.add(h.unit.prov.id)
+            parsed, prov, doc = self._sanction(h)
             if not parsed.tiers:
                 continue
-            tag = self._cite(art, h.unit.doc)
+            tag = self._cite(prov, doc)
             summ = pen.summary_en(parsed) if self.lang == "en" else pen.summary_zh(parsed)
             how = h.signals.get("method")
             via = {"inferred": "（推定关联 inferred link）", "general": "（一般罚则 general penalty clause）"}.get(how, "")
-            self.sections["pen"].append(f"- {art.citation}{via}：{summ}{tag}")
+            self.sections["pen"].append(f"- {prov.citation}{via}：{summ}{tag}")
             if self._pen_summary is None:
-                self._pen_summary = (summ, art.citation)
+                self._pen_summary = (summ, prov.citation)
+
+    def _sanction(self, h):
+        """(parsed tiers, provision, document) of a penalty hit: the pinpoint paragraph's own tiers when it has them
+        (药品管理法第一百三十四条第三款 fines 医疗机构 less than 第一款 fines the holder), unless the question asks about
+        an aggravating trigger only another paragraph has; else the whole article; a clause that only refers to
+        another article's penalty (依照…第八十六条的规定处罚) is followed through CITES."""
+        art, doc = h.unit.prov, h.unit.doc
+        whole = pen.parse(art.text)
+        pin = h.pinpoint
+        if pin is not None and pin.id != art.id:
+            own = pen.parse(pin.text)
+            if own.tiers:
+                paras = list(h.unit.paragraphs)
+                k = next((j for j, c in enumerate(paras) if c.id == pin.id), None)
+                if k is not None and k + 1 < len(paras) and ESCALATES.search(paras[k + 1].text):
+                    # 有前款规定的违法行为，情节严重的… : the next paragraph raises this one's tiers
+                    return pen.parse(pin.text + "\n" + paras[k + 1].text), art, doc
+                trig = AGGRAVATED.search(self.qa.text)
+                if not trig or any(t.condition for t in own.tiers) or not any(t.condition for t in whole.tiers):
+                    return own, pin, doc
+        if whole.tiers or not REFERS_PENALTY.search(art.text):
+            return whole, art, doc
+        for b in sorted(self.r.graph.cites.get(art.id, ())):
+            i = self.r.zh_index.get(b)
+            if i is None or not self.r.current[i]:
+                continue
+            u = self.r.zh_units[i]
+            other = pen.parse(u.prov.text)
+            if other.tiers:
+                return other, u.prov, u.doc
+        return whole, art, doc
 
     # -------------------------------------------------------------------------------------------- conclusion
     def conclude(self, chosen, penalties) -> None:
@@ -217,7 +266,7 @@ class Memo:
         lines = []
         if self.conclusion_text:
             lines.append(self.h["conclusion"] + self.conclusion_text)
-        for key in ("basis", "cond", "def", "pen", "deadline"):
+        for key in SECTIONS:
             items = list(dict.fromkeys(self.sections[key]))
             if items:
                 lines.append(self.h[key])

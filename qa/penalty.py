@@ -12,7 +12,10 @@ NUM = r"[0-9０-９.]+|[零一二三四五六七八九十百千万亿两]+"
 AMOUNT = rf"(?:{NUM})(?:万|千|百)?元"
 FIXED = re.compile(rf"(?:(?P<lo>{AMOUNT})以上)?(?P<hi>{AMOUNT})以下(?:的)?(?P<tail>(?:或者|、)[^；。，]*?以下)?罚款")
 MULTIPLE = re.compile(rf"(?P<base>(?:违法所得|货值金额|违法收入|采购金额|交易金额|上一年度营业额|涉案金额)[^；。，]{{0,6}}?)"
-                      rf"(?:(?P<lo>{NUM})倍以上)?(?P<hi>{NUM})倍以下(?:的)?罚款")
+                      rf"(?:(?P<lo>{NUM})倍以上)?(?:(?P<hi>{NUM})倍|(?P<eq>等值))以下(?:的)?罚款")
+# a share of an amount: 货值金额百分之三十以下的罚款, 中标项目金额千分之五以上千分之十以下的罚款 (turnover shares: TURNOVER)
+SHARE = re.compile(r"(?P<base>[^；。，、]{0,10}?(?:金额|所得|收入|营业额))(?:(?:百分之|千分之)[零一二三四五六七八九十百]+以上)?"
+                   r"(?P<unit>百分之|千分之)(?P<hi>[零一二三四五六七八九十百]+)以下(?:的)?罚款")
 TURNOVER = re.compile(r"上一年度营业额百分之(?P<pct>[零一二三四五六七八九十]+)以下")
 OTHER = [("warning", r"警告"), ("confiscation", r"没收违法所得|没收[^，；。]{0,12}(产品|器械|药品|工具|设备|原料)"),
          ("suspension", r"责令(暂停|停产停业|停业整顿)[^，；。、：]{0,12}|暂停相关业务|停业整顿"),
@@ -24,9 +27,9 @@ PERSONAL = re.compile(r"(对|并对|对其)?(直接负责的主管人员|法定�
 @dataclass
 class Tier:
     target: str  # "entity" | "personal"
-    kind: str  # "fixed" | "multiple" | "turnover"
+    kind: str  # "fixed" | "multiple" | "turnover" | "share"
     text: str  # the verbatim amount phrase, e.g. 五千万元以下或者上一年度营业额百分之五以下罚款
-    max_value: float  # yuan for fixed, multiple for multiple, percent for turnover
+    max_value: float  # yuan for fixed, multiple for multiple, percent for turnover and share
     condition: str = ""  # the 情节/trigger that opens the tier, verbatim (e.g. 情节严重的)
 
 
@@ -92,7 +95,13 @@ def parse(text: str) -> Penalties:
                 hi = to_number(m.group("hi"))
                 out.tiers.append(Tier(target, "fixed", m.group(0), hi, cond))
             for m in MULTIPLE.finditer(part):
-                out.tiers.append(Tier(target, "multiple", m.group(0), to_number(m.group("hi")), cond))
+                hi = 1.0 if m.group("eq") else to_number(m.group("hi"))
+                out.tiers.append(Tier(target, "multiple", m.group(0), hi, cond))
+            for m in SHARE.finditer(part):
+                if "上一年度营业额" in m.group("base"):
+                    continue  # TURNOVER's
+                pct = to_number(m.group("hi")) / (10 if m.group("unit") == "千分之" else 1)
+                out.tiers.append(Tier(target, "share", re.sub(r"^(?:并处|处)", "", m.group(0)), pct, cond))
             for m in TURNOVER.finditer(part):
                 out.tiers.append(Tier(target, "turnover", m.group(0), to_number(m.group("pct")), cond))
         for kind, rx in OTHER:
@@ -106,8 +115,8 @@ def summary_zh(p: Penalties) -> str:
     """最高可处… for the entity (every fixed and multiple tier, highest first, with its trigger), then the people in
     charge and the other sanctions; all amount phrases verbatim."""
     parts = []
-    ent = sorted([t for t in p.tiers if t.target == "entity" and t.kind in ("fixed", "multiple")],
-                 key=lambda t: (t.kind != "fixed", -t.max_value))
+    ent = sorted([t for t in p.tiers if t.target == "entity" and t.kind in ("fixed", "multiple", "share")],
+                 key=lambda t: (("fixed", "multiple", "share").index(t.kind), -t.max_value))
     seen = set()
     for i, t in enumerate(ent):
         if t.text in seen:
@@ -134,7 +143,11 @@ def summary_en(p: Penalties) -> str:
                                                                   if "营业额" in em.text else "")
                      + f" ({em.text})" + (f", where {em.condition}" if em.condition else ""))
     for t in p.entity_multiples:
-        parts.append(f"up to {t.max_value:g} times the amount ({t.text})")
+        parts.append(("up to the amount itself" if t.max_value == 1 and "等值" in t.text else
+                      f"up to {t.max_value:g} times the amount") + f" ({t.text})")
+    for t in p.tiers:
+        if t.target == "entity" and t.kind == "share":
+            parts.append(f"up to {t.max_value:g}% of the amount ({t.text})")
     pm = p.personal_max
     if pm:
         parts.append(f"up to RMB {pm.max_value:,.0f} for the people directly responsible ({pm.text})")

@@ -131,7 +131,7 @@ def load_model() -> ScopeModel:
 
 # ------------------------------------------------------------------------------------------------ not loaded
 @lru_cache(maxsize=1)
-def _registry_missing() -> list[dict]:
+def _registry() -> list[dict]:
     from corpus import load_yaml
 
     return [{"key": k, **v} for k, v in (load_yaml("registry.yaml").get("instruments") or {}).items()]
@@ -142,7 +142,7 @@ def not_loaded_for(qa, loaded: set[str]) -> tuple[list[dict], list[dict]]:
     text = qa.text.lower()
     norm = re.sub(r"[\s《》]", "", text)
     named, topical = [], []
-    for ins in _registry_missing():
+    for ins in _registry():
         vids = [v.get("id") for v in ins.get("versions") or []]
         if ins["key"] in loaded or any(v in loaded for v in vids):
             continue
@@ -159,6 +159,127 @@ def not_loaded_for(qa, loaded: set[str]) -> tuple[list[dict], list[dict]]:
     return named, topical
 
 
+# ------------------------------------------------------------------------------------------------ not loaded, by subject
+# A question can turn on a registered instrument whose text is not loaded without naming it ("线上复诊能开处方吗" is
+# governed by 互联网诊疗管理办法). Decided per (question, instrument) pair by a logistic model over how well the
+# question meets the instrument's registry profile (title, aliases, topics) against how well it meets the loaded
+# instruments' profiles and the best loaded clauses. Trained on TRAIN only (scope_train.jsonl not_loaded questions,
+# answerable TRAIN questions as negatives).
+NL_FEATURES = ["topics", "topic_idf", "topic_max_idf", "topic_absent", "topic_gap", "cos", "cos_rank", "cos_gap_loaded", "cos_gap_clause",
+               "top_score", "dense_max", "cov_top3", "cov_corpus", "q_en", "named_loaded"]
+
+
+def _is_loaded(ins: dict, loaded: set[str]) -> bool:
+    return ins["key"] in loaded or any(v.get("id") in loaded for v in ins.get("versions") or [])
+
+
+def _profile(ins: dict) -> str:
+    names = [ins.get("title") or "", ins.get("short_title") or "", ins.get("title_en") or "",
+             *(str(a) for a in ins.get("aliases") or [])]
+    names = list(dict.fromkeys(n for n in names if n))
+    return "；".join(names) + "：" + "、".join(str(t) for t in ins.get("topics") or [])
+
+
+def _topic_hit(topic: str, text_lower: str) -> bool:
+    t = topic.lower()
+    if re.search(r"[a-z]", t):  # English topic: whole words ("ai" is not "air")
+        return re.search(r"(?<![a-z])" + re.escape(t) + r"(?![a-z])", text_lower) is not None
+    return t in text_lower
+
+
+class NotLoadedIndex:
+    """Registry profiles (embedded once per index build, through the embedding cache) and topic weights."""
+
+    def __init__(self, r):
+        from graph.embed import embed_texts
+
+        loaded = {d.instrument for d in r.docs.values()} | set(r.docs)
+        regs = _registry()
+        self.missing = [i for i in regs if not _is_loaded(i, loaded)]
+        self.present = [i for i in regs if _is_loaded(i, loaded)]
+        allins = self.missing + self.present
+        V = embed_texts([_profile(i) for i in allins], "passage", r.embedder) if allins else np.zeros((0, 1))
+        self.Vm, self.Vp = V[:len(self.missing)], V[len(self.missing):]
+        zh_texts = [u.prov.text for u in r.zh_units]
+        en_texts = [u.prov.text.lower() for u in r.en_units]
+        self.idf: dict[str, float] = {}
+        self.absent: set[str] = set()  # topics no loaded provision uses
+        for ins in allins:
+            for t in ins.get("topics") or []:
+                t = str(t)
+                if t in self.idf:
+                    continue
+                en = bool(re.search(r"[A-Za-z]", t))
+                pool = en_texts if en else zh_texts
+                df = sum(1 for x in pool if _topic_hit(t, x.lower() if not en else x)) if pool else 0
+                if df == 0:
+                    self.absent.add(t)
+                self.idf[t] = float(np.log(1 + len(pool) / (1 + df))) if pool else 0.0
+
+    def _topic(self, ins: dict, text_lower: str) -> tuple[int, float, float, int]:
+        """(topics matched, their idf sum, the highest idf, how many no loaded provision uses)"""
+        hits = [str(t) for t in ins.get("topics") or [] if _topic_hit(str(t), text_lower)]
+        w = [self.idf.get(t, 0.0) for t in hits]
+        return len(hits), float(sum(w)), max(w, default=0.0), sum(1 for t in hits if t in self.absent)
+
+    def pairs(self, r, qa, hits, ev: dict | None = None) -> tuple[list[dict], np.ndarray]:
+        """The missing instruments and one NL_FEATURES row per instrument for this question."""
+        if not self.missing:
+            return [], np.zeros((0, len(NL_FEATURES)))
+        ev = ev or evidence(r, qa, hits)
+        q = r._qvec(qa)
+        text = qa.text.lower()
+        cm = self.Vm @ q
+        cp = self.Vp @ q if len(self.Vp) else np.zeros(1)
+        allc = np.concatenate([cm, cp])
+        best_loaded_topic = max((self._topic(i, text)[1] for i in self.present), default=0.0)
+        rows = []
+        for k, ins in enumerate(self.missing):
+            n, w, wmax, absent = self._topic(ins, text)
+            rows.append([n, w, wmax, absent, w - best_loaded_topic, cm[k], float((allc > cm[k]).sum()),
+                         cm[k] - cp.max(), cm[k] - ev["dense_max"], ev["top_score"], ev["dense_max"], ev["cov_top3"],
+                         ev["cov_corpus"], ev["q_en"], float(bool(qa.instruments))])
+        return self.missing, np.array(rows, dtype=float)
+
+
+def nl_index(r) -> NotLoadedIndex:
+    idx = getattr(r, "_nl_index", None)
+    if idx is None:
+        idx = r._nl_index = NotLoadedIndex(r)
+    return idx
+
+
+class NotLoadedModel:
+    def __init__(self, d: dict):
+        if d["features"] != NL_FEATURES:
+            raise RuntimeError(f"{MODEL_PATH.name} was trained on other not-loaded features: "
+                               "run scripts/train_qa_models.py")
+        self.mean, self.scale = np.asarray(d["mean"]), np.asarray(d["scale"])
+        self.coef, self.intercept = np.asarray(d["coef"]), float(d["intercept"])
+        self.threshold = float(d["threshold"])
+
+    def probs(self, X: np.ndarray) -> np.ndarray:
+        if not len(X):
+            return np.zeros(0)
+        z = ((X - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1 / (1 + np.exp(-z))
+
+    def decide(self, r, qa, hits, ev: dict | None = None) -> tuple[float, list[dict]]:
+        """(highest pair probability, the missing instruments at or above the threshold, best first)."""
+        ins, X = nl_index(r).pairs(r, qa, hits, ev)
+        p = self.probs(X)
+        if not len(p):
+            return 0.0, []
+        order = np.argsort(-p, kind="stable")
+        return float(p[order[0]]), [ins[k] for k in order if p[k] >= self.threshold][:3]
+
+
+@lru_cache(maxsize=1)
+def load_nl_model() -> NotLoadedModel | None:
+    d = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("not_loaded") if MODEL_PATH.exists() else None
+    return NotLoadedModel(d) if d else None
+
+
 # ------------------------------------------------------------------------------------------------ training
 def _fit_text(texts: list[str], y: np.ndarray):
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -170,6 +291,47 @@ def _fit_text(texts: list[str], y: np.ndarray):
     lr = LogisticRegression(C=2.0, max_iter=2000, class_weight="balanced", random_state=0)
     lr.fit(X, y)
     return vec, lr
+
+
+def _train_not_loaded(idx: NotLoadedIndex, rows: list[np.ndarray], n_answerable: int, nl_qs: list[dict]) -> dict:
+    """Pair model for questions on instruments not loaded: a pair is positive when the instrument is one the
+    question turns on. Threshold: the lowest that still answers >= 99% of the answerable TRAIN questions
+    (cross-validated, grouped by question), since refusing a fair question costs more than a missed note."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    keys = [i["key"] for i in idx.missing]
+    X = np.vstack(rows)
+    g = np.repeat(np.arange(len(rows)), len(keys))
+    yq = np.array([0] * n_answerable + [1] * len(nl_qs))
+    y = np.zeros(len(X), dtype=int)
+    for k, o in enumerate(nl_qs):
+        for key in o.get("not_loaded") or []:
+            if key in keys:
+                y[(n_answerable + k) * len(keys) + keys.index(key)] = 1
+    mean, scale = X.mean(0), X.std(0) + 1e-9
+    Z = (X - mean) / scale
+    cvp = np.zeros(len(y))
+    order = np.random.default_rng(13).permutation(len(rows))  # groups shuffled, then folded
+    gk = np.empty(len(rows), dtype=int)
+    gk[order] = np.arange(len(rows)) % 5
+    for tr, te in GroupKFold(n_splits=5).split(Z, y, gk[g]):
+        m = LogisticRegression(C=1.0, max_iter=3000, random_state=0).fit(Z[tr], y[tr])
+        cvp[te] = m.predict_proba(Z[te])[:, 1]
+    qmax = cvp.reshape(len(rows), len(keys)).max(1)
+    # unweighted (class_weight=None): on TRAIN, balanced weights refused more fair questions at every recall
+    neg = np.sort(qmax[yq == 0])
+    thr = float(neg[min(len(neg) - 1, int(np.ceil(0.99 * len(neg))))]) + 1e-6
+    qbest = cvp.reshape(len(rows), len(keys)).argmax(1)
+    named = np.mean([keys[qbest[n_answerable + k]] in (o.get("not_loaded") or [])
+                     for k, o in enumerate(nl_qs)]) if nl_qs else 0.0
+    m = LogisticRegression(C=1.0, max_iter=3000, random_state=0).fit(Z, y)
+    print(f"not-loaded: {len(nl_qs)} not-loaded / {n_answerable} answerable TRAIN questions, {len(keys)} missing "
+          f"instruments; threshold {thr:.3f}; CV answered-right {np.mean(qmax[yq == 0] < thr):.3f}, refused-right "
+          f"{np.mean(qmax[yq == 1] >= thr):.3f}, best-named right {named:.3f}; coef "
+          + ", ".join(f"{k}={c:+.2f}" for k, c in zip(NL_FEATURES, m.coef_[0])))
+    return {"features": NL_FEATURES, "mean": mean.tolist(), "scale": scale.tolist(), "coef": m.coef_[0].tolist(),
+            "intercept": float(m.intercept_[0]), "threshold": float(thr), "instruments": keys}
 
 
 def _fit_emb(E: np.ndarray, y: np.ndarray):
@@ -194,18 +356,26 @@ def train_scope(r, repo: Path, positives, bank_index: dict[str, int] | None = No
     for line in own.read_text(encoding="utf-8").splitlines():
         if line.strip() and json.loads(line).get("abstain"):
             negs.append(json.loads(line)["q"])
+    nl_qs = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()
+             if line.strip() and json.loads(line).get("label") == "not_loaded"]
     texts = [q.q for q in positives] + negs
     y = np.array([1] * len(positives) + [0] * len(negs))
-    feats, E = [], []
+    feats, E, nl_rows = [], [], []
     full = r.qbank
-    for t in texts:
+    idx = nl_index(r)
+    for k, t in enumerate(texts + [o["q"] for o in nl_qs]):
         j = (bank_index or {}).get(t)
         r.qbank = full.without(j) if (full is not None and j is not None) else full  # no question votes for itself
         qa = r.analyse(t)
         hits = r.search(t, k=5, qa=qa)
-        feats.append(evidence(r, qa, hits))
-        E.append(r._qvec(qa))
+        ev = evidence(r, qa, hits)
+        if k < len(texts):
+            feats.append(ev)
+            E.append(r._qvec(qa))
+        if k < len(positives) or k >= len(texts):
+            nl_rows.append(idx.pairs(r, qa, hits, ev)[1])
     r.qbank = full
+    nl = _train_not_loaded(idx, nl_rows, len(positives), nl_qs)
     E = np.array(E)
     # stacked: each question's text-model probabilities come from models that did not see it
     p_text, p_emb = np.zeros(len(texts)), np.zeros(len(texts))
@@ -235,11 +405,12 @@ def train_scope(r, repo: Path, positives, bank_index: dict[str, int] | None = No
          "text": {"vocabulary": vocab, "idf": vec.idf_.tolist(), "coef": lr.coef_[0].tolist(),
                   "intercept": float(lr.intercept_[0])},
          "emb": {"coef": em.coef_[0].tolist(), "intercept": float(em.intercept_[0])},
-         "trained_on": {"positives": int(y.sum()), "negatives": int((y == 0).sum())}}
+         "trained_on": {"positives": int(y.sum()), "negatives": int((y == 0).sum())}, "not_loaded": nl}
     MODEL_PATH.write_text(json.dumps(d, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     brier = float(np.mean((cvp - y) ** 2))
     print(f"scope: {int(y.sum())} answerable / {int((y == 0).sum())} refuse TRAIN questions; threshold {best:.2f}; "
           f"CV answered-right {np.mean(cvp[y == 1] >= best):.3f}, refused-right {np.mean(cvp[y == 0] < best):.3f}, "
           f"Brier {brier:.3f}; coef " + ", ".join(f"{k}={c:+.2f}" for k, c in zip(FEATURES, m.coef_[0])))
     load_model.cache_clear()
+    load_nl_model.cache_clear()
     return d

@@ -133,6 +133,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cv", action="store_true")
     ap.add_argument("--no-scope", action="store_true")
+    ap.add_argument("--scope-only", action="store_true", help="keep the ranker and bank, refit the scope models")
     a = ap.parse_args(argv)
     from qa.rank import MODEL_PATH
     from qa.service import get_retriever
@@ -142,6 +143,11 @@ def main(argv=None):
     Xs, ys, kept, side = ranking_data(r, qs)
     print(f"ranker: {len(kept)} of {len(qs)} TRAIN questions have a gold clause among the candidates "
           f"({sum(len(y) for y in ys)} candidate rows)")
+    if a.scope_only:
+        from qa.scope import train_scope
+
+        train_scope(r, REPO, qs, bank_index={q.q: k for k, q in enumerate(kept)})
+        return
     if a.cv:
         print("5-fold CV on TRAIN (among candidates):", json.dumps(cv(Xs, ys, kept, side)))
     fill_knn(Xs, side, list(range(len(Xs))), list(range(len(Xs))))  # leave-one-out over the whole bank
