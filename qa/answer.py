@@ -40,7 +40,9 @@ class Answerer:
         return llm_from_env()
 
     def warm_up(self) -> "Answerer":
-        self.retriever.warm_up()
+        from .scope import nl_index
+
+        nl_index(self.retriever.warm_up())  # the registry profiles, embedded now rather than in the first question
         return self
 
     # ------------------------------------------------------------------------------------------------ ask

@@ -23,7 +23,7 @@ MODAL_NOT = re.compile(r"不得|禁止|严禁|不能|不准")
 MODAL_MAY = re.compile(r"可以|有权|方可|允许")
 MODAL_NEG = re.compile(r"不承担|不需要|无需|不适用|免除|不属于")
 EXCEPTION = re.compile(r"但是|但书|除外|从其规定|不适用|另有规定|例外|但[^是]")
-DEADLINE = re.compile(r"[^，；。：]*?(?:\d+|[一二三四五六七八九十百]+)(?:个)?(?:工作日|日|天|个月|月|年|小时)(?:内|以内|之内|前)?"
+DEADLINE = re.compile(r"[^，；。：]*?(?:\d+|[一二三四五六七八九十百]+)(?:个)?(?:工作日|日|天|个月|月|年(?!度)|小时)(?:内|以内|之内|前)?"
                       r"[^，；。]*")
 LIABLE = re.compile(r"承担[^，；。]{0,12}责任|赔偿|连带责任|过错|推定")
 DEFINING = re.compile(r"是指|属于|包括|视为")
@@ -34,9 +34,10 @@ SENT = re.compile(r"(?<=[。；！？;])")
 
 H = {
     "zh": {"conclusion": "结论：", "basis": "依据：", "cond": "条件与例外：", "def": "定义：", "pen": "罚则：",
-           "deadline": "时限：", "related": "相关条款："},
+           "deadline": "时限：", "related": "其他可能相关的条款："},
     "en": {"conclusion": "Conclusion: ", "basis": "Legal basis:", "cond": "Conditions and exceptions:",
-           "def": "Definitions:", "pen": "Penalties:", "deadline": "Deadlines:", "related": "Related provisions:"},
+           "def": "Definitions:", "pen": "Penalties:", "deadline": "Deadlines:",
+           "related": "Other possibly relevant provisions:"},
 }
 
 
@@ -101,13 +102,19 @@ class Memo:
         if self.lang == "en":
             en_text, en_cit = self.r.english_of(p.id)
             if en_text:
-                e = self._best_en(en_text)
+                e = self._best_en(en_text, s, p.text)
                 return f"- {en_cit or p.citation}: “{e}” (Official English; Chinese: “{s}”){tag}", (s, p)
             return f"- {p.citation}: “{s}” (Chinese text; no official English translation is loaded){tag}", (s, p)
         return f"- {p.citation}：“{s}”{tag}", (s, p)
 
-    def _best_en(self, text: str) -> str:
+    def _best_en(self, text: str, zh_sentence: str | None = None, zh_text: str | None = None) -> str:
+        """The English sentence to quote: the one aligned with the quoted Chinese sentence when both texts split
+        into the same number of sentences (so the two quotes say the same thing), else the best word overlap."""
         ss = [x.strip() for x in re.split(r"(?<=[.;:])\s+|\n", text) if x.strip()]
+        if zh_sentence and zh_text:
+            zs = sentences(zh_text)
+            if len(zs) == len(ss) and zh_sentence in zs:
+                return ss[zs.index(zh_sentence)]
         q = set(self.qa.en_tokens)
         return max(ss, key=lambda x: len(set(tokens_en(x)) & q) - 0.001 * len(x)) if ss else text
 
@@ -225,7 +232,8 @@ class Memo:
             verdict = self._verdict(s, h.pinpoint.text)
             if en:
                 en_text, en_cit = self.r.english_of(p.id)
-                basis = (f"Under {en_cit or p.citation} (Official English): “{self._best_en(en_text)}”" if en_text
+                basis = (f"Under {en_cit or p.citation} (Official English): “{self._best_en(en_text, s, p.text)}”"
+                         if en_text
                          else f"Under {p.citation} (Chinese text; no official English is loaded): “{s}”")
                 c = (f"{verdict} " if verdict else "") + f"{basis}〔{p.citation}〕"
             else:

@@ -37,7 +37,9 @@ def test_penalty_question_states_the_statutory_maximum(answerer):
     res = answerer.ask("违法处理患者个人信息、情节严重的，公司最高会被罚多少钱？")
     assert not res.abstained
     assert "五千万元以下或者上一年度营业额百分之五以下罚款" in res.conclusion
-    assert any(c.citation == "《个人信息保护法》第六十六条" for c in res.citations)
+    # the paragraph that sets the tier is cited (第二款 raises 第一款 for 情节严重)
+    assert any(c.citation.startswith("《个人信息保护法》第六十六条") for c in res.citations)
+    assert "时限：" not in res.answer  # 上一年度营业额 is not a deadline
     assert "罚则：" in res.answer
 
 
@@ -66,6 +68,49 @@ def test_question_naming_an_instrument_not_loaded_is_refused_by_name(answerer):
     assert res.abstained and res.citations == []
     assert "internet-diagnosis-supervision-rules" in res.not_loaded
     assert "互联网诊疗监管细则" in res.answer and "未收录" in res.answer
+
+
+@pytest.mark.parametrize("question,key", [
+    ("互联网医院可以给首诊患者在线开处方吗？", "internet-diagnosis-measures"),
+    ("AI生成的合成图片必须添加隐式标识吗？", "aigc-labelling-measures"),
+])
+def test_question_on_the_subject_of_an_instrument_not_loaded_is_refused_by_name(answerer, question, key):
+    """The instrument is not named: the question's subject is the instrument's (registry profile), and no loaded
+    clause is presented as the answer."""
+    res = answerer.ask(question)
+    assert res.abstained and res.citations == [], res.answer[:120]
+    assert key in res.not_loaded
+    assert "未收录" in res.answer
+
+
+def test_subject_shared_with_a_loaded_text_is_answered(answerer):
+    """Adverse events are also the subject of an instrument not loaded, but the loaded Regulation governs the duty."""
+    res = answerer.ask("医疗器械注册人发现不良事件后应当怎么做？")
+    assert not res.abstained
+    assert any(c.doc_id.startswith("mdsr") for c in res.citations), [c.citation for c in res.citations]
+
+
+def test_related_provisions_are_cited_below_the_basis(answerer):
+    """Clauses within RANK_MARGIN are the basis; those within RELATED_MARGIN follow as possibly relevant, at most
+    MAX_CITED in all, each quoted and cited after the basis."""
+    from qa.answer import MAX_CITED, RANK_MARGIN, RELATED_MARGIN
+
+    r = answerer.retriever
+    hits = r.search("个人信息处理者向境外提供个人信息应当具备什么条件？", k=8)
+    top = hits[0].score
+    fake = [type(h)(h.unit, top - d, h.signals, h.pinpoint) for h, d in zip(hits, (0, 0.5, 1.5, 1.9, 2.5, 3.0))]
+    chosen, related = answerer._choose(fake)
+    assert [h.score for h in chosen][0] == top and all(top - h.score <= RANK_MARGIN for h in chosen)
+    assert len(chosen) == 2 and len(related) == 2 and all(top - h.score <= RELATED_MARGIN for h in related)
+    assert len(chosen) + len(related) <= MAX_CITED
+    res = answerer._compose("q", r.analyse("个人信息处理者向境外提供个人信息应当具备什么条件？"), chosen, [], related)
+    lines = res.answer.splitlines()
+    head = lines.index("其他可能相关的条款：")
+    assert lines.index("依据：") < head
+    rel = [x for x in lines[head + 1:] if x.startswith("- ")]
+    assert len(rel) == 2 and all(re.search(r"〔[^〕]+〕$", x) for x in rel)
+    shown = {c.citation for c in res.citations}
+    assert all(re.search(r"〔([^〕]+)〕$", x).group(1) in shown for x in rel)
 
 
 def test_empty_question_is_an_error(answerer):

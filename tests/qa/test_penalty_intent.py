@@ -61,3 +61,18 @@ def test_no_fine_no_tiers():
 def test_intents(q, lang, want, yes_no):
     assert primary(intents(q, lang)) == want
     assert is_yes_no(q, lang) is yes_no
+
+
+def test_share_of_an_amount_and_equal_value():
+    """百分之/千分之 of an amount and 等值 are fines too (产品质量法第五十三、五十四条; 基本医疗卫生与健康促进法第一百零三条 style)."""
+    p = parse("情节严重的，责令停止生产、销售，并处违法生产、销售产品货值金额百分之三十以下的罚款；有违法所得的，并处没收违法所得。")
+    (t,) = p.tiers
+    assert t.kind == "share" and t.max_value == 30 and t.text.endswith("货值金额百分之三十以下的罚款")
+    assert "百分之三十" in summary_zh(p) and "30%" in summary_en(p)
+    p = parse("中标的，中标无效，处中标项目金额千分之五以上千分之十以下的罚款，没收违法所得。")
+    (t,) = p.tiers
+    assert t.max_value == 1.0 and summary_zh(p).startswith("最高可处中标项目金额千分之五以上千分之十以下的罚款")
+    (t,) = parse("并处违法生产、销售产品货值金额等值以下的罚款").tiers
+    assert t.kind == "multiple" and t.max_value == 1.0
+    # a turnover share stays one tier of the fixed amount, not a second "share" tier
+    assert [x.kind for x in parse("并处五千万元以下或者上一年度营业额百分之五以下罚款").tiers] == ["fixed", "turnover"]
