@@ -112,9 +112,14 @@ class Memo:
         into the same number of sentences (so the two quotes say the same thing), else the best word overlap."""
         ss = [x.strip() for x in re.split(r"(?<=[.;:])\s+|\n", text) if x.strip()]
         if zh_sentence and zh_text:
-            zs = sentences(zh_text)
-            if len(zs) == len(ss) and zh_sentence in zs:
-                return ss[zs.index(zh_sentence)]
+            # items are lines in both texts: the same line, then the same sentence within it when both split alike
+            zl = [x for x in zh_text.split("\n") if x.strip()]
+            el = [x for x in text.split("\n") if x.strip()]
+            k = next((j for j, x in enumerate(zl) if zh_sentence in x), None)
+            if k is not None and len(zl) == len(el):
+                zs = sentences(zl[k])
+                es = [x.strip() for x in re.split(r"(?<=[.;!?])\s+", el[k]) if x.strip()]
+                return es[zs.index(zh_sentence)] if len(zs) == len(es) and zh_sentence in zs else el[k].strip()
         q = set(self.qa.en_tokens)
         return max(ss, key=lambda x: len(set(tokens_en(x)) & q) - 0.001 * len(x)) if ss else text
 
@@ -247,7 +252,7 @@ class Memo:
         qa = self.qa
         en = self.lang == "en"
         exc = bool(EXCEPTION.search(clause))
-        if not qa.yes_no and qa.intent not in ("must", "may", "prohibited"):
+        if not qa.yes_no:  # "what must we do" is not answered "yes"
             return ""
         asks_may = qa.intent in ("may", "prohibited") or "may" in qa.intents
         if MODAL_NOT.search(s):
