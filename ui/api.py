@@ -545,12 +545,16 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     def authenticated(request: Request,
                       creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey:
         challenge = {"WWW-Authenticate": "Bearer"}
-        client = f"ip:{request.client.host if request.client else '?'}"
+        # failures are counted per address *and* presented key id: guessing one key's secret (each guess costs a
+        # scrypt) is stopped, while another client's valid key from the same address is never locked out;
+        # malformed or unknown-id keys cost no scrypt and share their address's bucket
+        kid = keys.key_id(creds.credentials) if creds is not None else None
+        client = f"ip:{request.client.host if request.client else '?'}|key:{kid or '-'}"
         wait = failures.blocked(client)
-        if wait:  # many bad keys from one address: stop before spending a scrypt on each
+        if wait:
             raise ApiProblem(429, "Too many requests",
-                             f"too many failed authentications from this address; retry after {wait} s",
-                             headers={"Retry-After": str(wait)})
+                             f"too many failed authentications from this address with this key id; retry after "
+                             f"{wait} s", headers={"Retry-After": str(wait)})
         if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
             raise ApiProblem(401, "Unauthorized",
                              "send an API key as `Authorization: Bearer <key>`; create one with "

@@ -121,6 +121,12 @@ class KeyStore:
     def active_count(self) -> int:
         return sum(1 for k in self._load().values() if not k.revoked)
 
+    @staticmethod
+    def key_id(presented: str) -> str | None:
+        """The public id part of a well-formed key (`yg_<id>_<secret>`), without checking it."""
+        parts = (presented or "").strip().split("_", 2)
+        return parts[1] if len(parts) == 3 and parts[0] == PREFIX and parts[1] else None
+
     def verify(self, presented: str) -> ApiKey | None:
         """The key's record when `presented` is a valid, unrevoked key; None otherwise."""
         parts = presented.strip().split("_", 2)

@@ -8,6 +8,7 @@ cached per process with st.cache_resource, so only the first visitor waits for t
 from __future__ import annotations
 
 import html
+import os
 import re
 from urllib.parse import quote
 from typing import Any
@@ -778,9 +779,33 @@ def _apply_query_params() -> None:
         st.session_state["ask_now"] = True
 
 
+APP_PASSWORD_ENV = "YIGUI_APP_PASSWORD"
+
+
+def _signed_in() -> bool:
+    """With YIGUI_APP_PASSWORD set, nothing is shown until the password is given (compared in constant time); without
+    it the app is for this machine only (`yigui ui` binds loopback and refuses another --host without a password)."""
+    import hmac
+
+    want = os.environ.get(APP_PASSWORD_ENV, "")
+    if not want or st.session_state.get("_signed_in"):
+        return True
+    st.markdown("<div class='yg-brand'>医规 YiGui</div>", unsafe_allow_html=True)
+    given = st.text_input("密码 Password", type="password", key="_password")
+    if given:
+        if hmac.compare_digest(given.encode(), want.encode()):
+            st.session_state["_signed_in"] = True
+            st.session_state.pop("_password", None)
+            return True
+        st.error("密码不正确。Wrong password.")
+    return False
+
+
 def main() -> None:
     st.set_page_config(page_title="医规 YiGui", page_icon="⚖️", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
+    if not _signed_in():
+        st.stop()
     _apply_query_params()
     st.session_state.setdefault("page", "ask")
     with st.sidebar:

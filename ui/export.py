@@ -321,12 +321,29 @@ def _tick(progress: Progress | None, i: int, total: int) -> None:
         progress(i, total)
 
 
+FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheet programs evaluate at the start of a cell
+
+
+def _as_text(value):
+    """CSV: a cell that a spreadsheet would evaluate (=HYPERLINK(…), +cmd, @SUM) gets a leading apostrophe, the
+    OWASP-recommended neutraliser; XLSX cells are typed as strings instead (`_xlsx_text`), so their text is kept."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LIKE) else value
+
+
+def _xlsx_text(ws) -> None:
+    """Every str cell of the sheet stored as a string, never as a formula (openpyxl types '=…' as a formula)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_LIKE):
+                cell.data_type = "s"
+
+
 def _csv(rows: list[ChecklistRow], progress: Progress | None) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([h for _, h, _ in COLUMNS])
     for i, r in enumerate(rows, 1):
-        w.writerow([r.cell(f).replace("\n", "; ") if f in ("actors", "stages", "penalties") else r.cell(f)
+        w.writerow([_as_text(r.cell(f).replace("\n", "; ") if f in ("actors", "stages", "penalties") else r.cell(f))
                     for f, _, _ in COLUMNS])
         _tick(progress, i, len(rows))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
@@ -409,6 +426,8 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
         row[0].font = Font(bold=True)
         for cell in row:
             cell.alignment = wrap
+    _xlsx_text(ws)
+    _xlsx_text(about)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -295,3 +295,14 @@ def test_repeated_bad_keys_from_one_address_are_throttled(shared_backend, keysto
         r = httpx.get(f"{url}/v1/documents", headers=bad)
         assert "failed authentications" in assert_problem(r, 429)["detail"]
         assert int(r.headers["retry-after"]) >= 1
+        # another client's valid key from the same address is not locked out by those failures
+        rec, other = keystore.create("second-client")
+        try:
+            good = {"Authorization": f"Bearer {other}"}
+            assert httpx.get(f"{url}/v1/documents", headers=good).status_code == 200
+            # garbage keys (no scrypt spent) fill their own bucket and do not block the valid one either
+            junk = {"Authorization": "Bearer not-a-key"}
+            assert [httpx.get(f"{url}/v1/documents", headers=junk).status_code for _ in range(4)][-1] == 429
+            assert httpx.get(f"{url}/v1/documents", headers=good).status_code == 200
+        finally:
+            keystore.revoke(rec.id)

@@ -169,3 +169,14 @@ def test_store_outage_shows_a_message_not_a_traceback():
     at.run()
     assert not at.exception
     assert any("yigui db start" in e.value for e in at.error)
+
+
+def test_a_configured_password_is_asked_before_anything_is_shown(shared_backend, monkeypatch):
+    monkeypatch.setenv("YIGUI_APP_PASSWORD", "s3cret-pass")
+    at = start(shared_backend)
+    assert [t.label for t in at.text_input] == ["密码 Password"]
+    assert not at.text_area and not at.sidebar.radio  # no question box, no pages
+    at.text_input(key="_password").input("wrong").run()
+    assert any("Wrong password" in e.value for e in at.error) and not at.text_area
+    at.text_input(key="_password").input("s3cret-pass").run()
+    assert not at.exception and at.text_area(key="question") is not None

@@ -74,3 +74,8 @@ def test_apikey_create_list_revoke(tmp_path):
     assert yigui("apikey", "revoke", "contracts-tool", env=env).returncode == 0
     assert KeyStore(tmp_path / "apikeys.json").verify(key) is None
     assert yigui("apikey", "revoke", "contracts-tool", env=env).returncode == 1  # nothing active left
+
+
+def test_app_refuses_a_public_address_without_a_password():
+    r = yigui("ui", "--host", "0.0.0.0", "--port", "8599", env={"YIGUI_APP_PASSWORD": ""})
+    assert r.returncode == 2 and "YIGUI_APP_PASSWORD" in r.stderr and "0.0.0.0" in r.stderr

@@ -103,7 +103,19 @@ def ui(
     port: int = typer.Option(8501, help="TCP port for the app"),
     host: str = typer.Option("127.0.0.1", help="address to bind"),
 ) -> None:
-    """Open the Streamlit app for lawyers: questions, cited clauses, obligation explorer, exports."""
+    """Open the Streamlit app for lawyers: questions, cited clauses, obligation explorer, exports. Loopback only
+    unless YIGUI_APP_PASSWORD is set (the app then asks for it)."""
+    import ipaddress
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not os.environ.get("YIGUI_APP_PASSWORD"):
+        typer.secho(f"refusing to serve the app on {host}: it would be open to anyone who can reach this address. "
+                    "Set YIGUI_APP_PASSWORD=<a password> (the app then asks for it), or keep --host 127.0.0.1.",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     app_py = Path(__file__).resolve().parent.parent / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.headless", "true",
            "--server.address", host, "--server.port", str(port), *STREAMLIT_FLAGS]
