@@ -131,12 +131,25 @@ class Answerer:
         """The item (项) or sub-item (目) under `prov` whose text holds the sentence, so the citation is a pinpoint:
         a quote from （二） cites 第二十二条第一款第（二）项, not the whole paragraph."""
         best = prov
-        prefix = prov.id + "/"
-        for pid, p in self.retriever.by_id.items():
-            if pid.startswith(prefix) and p.kind in ("item", "subitem") and sentence in p.text:
-                if len(pid) > len(best.id):
-                    best = p
+        for p in self._items_under().get(prov.id, ()):
+            if sentence in p.text and len(p.id) > len(best.id):
+                best = p
         return best
+
+    def _items_under(self) -> dict[str, list[Provision]]:
+        """Provision id -> the items and sub-items below it, built once per index (kept on the Retriever, which a
+        re-ingest replaces): scanning every provision per quote cost milliseconds an answer."""
+        r = self.retriever.warm_up()
+        out = getattr(r, "_items_under", None)
+        if out is None:
+            out = {}
+            for pid, p in r.by_id.items():
+                if p.kind in ("item", "subitem"):
+                    parts = pid.split("/")
+                    for k in range(1, len(parts)):
+                        out.setdefault("/".join(parts[:k]), []).append(p)
+            r._items_under = out
+        return out
 
     # ------------------------------------------------------------------------------------------------ graph
     def _penalties(self, chosen: list[Hit], hits: list[Hit], qa: QueryAnalysis) -> list[Hit]:
