@@ -92,7 +92,7 @@ class Answerer:
             p_nl, subjects = nl.decide(r, qa, hits, ev)
             self.last_not_loaded = p_nl
             if subjects:  # governed by a registered instrument whose text is not loaded
-                return True, "not loaded", subjects
+                return True, "not loaded (subject)", subjects
         m = load_model()
         p = m.prob(ev, qa.text, r._qvec(qa))
         self.last_scope = p
@@ -219,10 +219,14 @@ class Answerer:
         en = qa.lang == "en"
         titles = "、".join(f"《{i.get('title') or i['key']}》" for i in missing[:3])
         titles_en = "; ".join(i.get("title_en") or i.get("title") or i["key"] for i in missing[:3])
-        if why == "not loaded" and missing:
-            msg = (f"This question turns on {titles_en} ({titles}), whose text is not loaded in YiGui, so it is not "
+        if why.startswith("not loaded") and missing:
+            # named: the question names the instrument; subject: the pair model recognised its subject (a judgement,
+            # so said as one)
+            turns = "appears to turn on" if why.endswith("(subject)") else "turns on"
+            zh_turns = "看来取决于" if why.endswith("(subject)") else "取决于"
+            msg = (f"This question {turns} {titles_en} ({titles}), whose text is not loaded in YiGui, so it is not "
                    "answered from other clauses. Load the instrument (`yigui ingest FILE`) to get an answer."
-                   if en else f"该问题取决于{titles}，其文本未收录，因此不以其他条文代替作答；"
+                   if en else f"该问题{zh_turns}{titles}，其文本未收录，因此不以其他条文代替作答；"
                    "可用 `yigui ingest 文件` 载入该文件后再问。")
         elif why == "out of scope":
             msg = ("This question is outside what the loaded texts govern (Chinese medical-AI, health, data and device "
