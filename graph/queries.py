@@ -317,10 +317,6 @@ class Queries:
         out.sort(key=lambda r: (r["doc_id"], r.get("order") or 0))
         return out
 
-    def generation(self) -> str | None:
-        """The store's load generation (graph.store.GraphStore.bump_generation)."""
-        return self.store.generation()
-
     def stats(self) -> dict:
         """Corpus statistics: nodes per label, edges per type, provisions per kind, documents per level."""
         counts = self.store.counts()

@@ -119,10 +119,6 @@ class StoreProvider:
 
         return load_context(self.q.store)
 
-    def generation(self) -> str | None:
-        """The store's load generation (changes with every ingest that changed something)."""
-        return self.q.generation()
-
 
 def default_provider(store=None) -> Provider:
     return StoreProvider(store) if store is not None else IngestProvider()
