@@ -87,12 +87,10 @@ class Answerer:
         if foreign_law(qa):
             return True, "out of scope", []
         ev = evidence(r, qa, hits)
-        nl = load_nl_model()
-        if nl is not None:
-            p_nl, subjects = nl.decide(r, qa, hits, ev)
-            self.last_not_loaded = p_nl
-            if subjects:  # governed by a registered instrument whose text is not loaded
-                return True, "not loaded (subject)", subjects
+        p_nl, subjects = load_nl_model().decide(r, qa, hits, ev)
+        self.last_not_loaded = p_nl
+        if subjects:  # governed by a registered instrument whose text is not loaded
+            return True, "not loaded (subject)", subjects
         m = load_model()
         p = m.prob(ev, qa.text, r._qvec(qa))
         self.last_scope = p

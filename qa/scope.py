@@ -137,14 +137,17 @@ def _registry() -> list[dict]:
     return [{"key": k, **v} for k, v in (load_yaml("registry.yaml").get("instruments") or {}).items()]
 
 
+def _is_loaded(ins: dict, loaded: set[str]) -> bool:
+    return ins["key"] in loaded or any(v.get("id") in loaded for v in ins.get("versions") or [])
+
+
 def not_loaded_for(qa, loaded: set[str]) -> tuple[list[dict], list[dict]]:
     """Registered instruments whose text is not loaded that the question (named, [topical]) turns on."""
     text = qa.text.lower()
     norm = re.sub(r"[\s《》]", "", text)
     named, topical = [], []
     for ins in _registry():
-        vids = [v.get("id") for v in ins.get("versions") or []]
-        if ins["key"] in loaded or any(v in loaded for v in vids):
+        if _is_loaded(ins, loaded):
             continue
         names = [ins.get("short_title") or "", ins.get("title") or "", *(ins.get("aliases") or [])]
         names = [re.sub(r"[\s《》]", "", str(n)).lower() for n in names if n and len(str(n)) >= 4]
@@ -165,12 +168,9 @@ def not_loaded_for(qa, loaded: set[str]) -> tuple[list[dict], list[dict]]:
 # question meets the instrument's registry profile (title, aliases, topics) against how well it meets the loaded
 # instruments' profiles and the best loaded clauses. Trained on TRAIN only (scope_train.jsonl not_loaded questions,
 # answerable TRAIN questions as negatives).
-NL_FEATURES = ["topics", "topic_idf", "topic_max_idf", "topic_absent", "topic_gap", "cos", "cos_rank", "cos_gap_loaded", "cos_gap_clause",
-               "top_score", "dense_max", "cov_top3", "cov_corpus", "q_en", "named_loaded"]
-
-
-def _is_loaded(ins: dict, loaded: set[str]) -> bool:
-    return ins["key"] in loaded or any(v.get("id") in loaded for v in ins.get("versions") or [])
+NL_FEATURES = ["topics", "topic_idf", "topic_max_idf", "topic_absent", "topic_gap", "cos", "cos_rank",
+               "cos_gap_loaded", "cos_gap_clause", "top_score", "dense_max", "cov_top3", "cov_corpus", "q_en",
+               "named_loaded"]
 
 
 def _profile(ins: dict) -> str:
@@ -211,7 +211,7 @@ class NotLoadedIndex:
                     continue
                 en = bool(re.search(r"[A-Za-z]", t))
                 pool = en_texts if en else zh_texts
-                df = sum(1 for x in pool if _topic_hit(t, x.lower() if not en else x)) if pool else 0
+                df = sum(1 for x in pool if _topic_hit(t, x))  # English texts are lower-cased above
                 if df == 0:
                     self.absent.add(t)
                 self.idf[t] = float(np.log(1 + len(pool) / (1 + df))) if pool else 0.0
@@ -275,9 +275,11 @@ class NotLoadedModel:
 
 
 @lru_cache(maxsize=1)
-def load_nl_model() -> NotLoadedModel | None:
+def load_nl_model() -> NotLoadedModel:
     d = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("not_loaded") if MODEL_PATH.exists() else None
-    return NotLoadedModel(d) if d else None
+    if not d:
+        raise RuntimeError(f"{MODEL_PATH.name} has no not-loaded model: run `python scripts/train_qa_models.py`")
+    return NotLoadedModel(d)
 
 
 # ------------------------------------------------------------------------------------------------ training
