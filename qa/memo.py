@@ -108,8 +108,9 @@ class Memo:
         return f"- {p.citation}：“{s}”{tag}", (s, p)
 
     def _best_en(self, text: str, zh_sentence: str | None = None, zh_text: str | None = None) -> str:
-        """The English sentence to quote: the one aligned with the quoted Chinese sentence when both texts split
-        into the same number of sentences (so the two quotes say the same thing), else the best word overlap."""
+        """The English sentence to quote: aligned with the quoted Chinese sentence (same line, then the same
+        sentence of it, or the whole line) when both texts have the same lines, so the two quotes say the same
+        thing; else the sentence with the best word overlap."""
         ss = [x.strip() for x in re.split(r"(?<=[.;:])\s+|\n", text) if x.strip()]
         if zh_sentence and zh_text:
             # items are lines in both texts: the same line, then the same sentence within it when both split alike
@@ -145,7 +146,8 @@ class Memo:
                     break
 
     def related(self, hits) -> None:
-        """相关条款: clauses the ranker scores close to the basis; quoted and cited, not used by the conclusion."""
+        """其他可能相关的条款: clauses the ranker scores close to the basis; quoted and cited, not used by the
+        conclusion."""
         for h in hits:
             line, _ = self._quote_line(h)
             self.sections["related"].append(line)
