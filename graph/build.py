@@ -59,7 +59,8 @@ def build_key(embed: bool, extract: bool) -> str:
         pass
     files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "xref.py"] + ([_GRAPH_DIR / "embed.py"] if embed else [])
     if extract:
-        files += sorted((_GRAPH_DIR / "obligations").rglob("*.py"))
+        files += sorted(f for f in (_GRAPH_DIR / "obligations").rglob("*")
+                        if f.suffix in (".py", ".yaml", ".json"))  # code, rules and the stage model
     for f in files:
         if f.exists():
             h.update(f.name.encode())

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import neo4j
 
 from graph import dialect as dialects
-from ingest.model import Document, ParsedDocument, Provision
+from ingest.model import LEVEL_RANK, Document, ParsedDocument, Provision
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ def _doc_props(doc: Document) -> dict:
     data = doc.model_dump()
     props = {k: data.get(k) for k in DOC_FIELDS if k in data}
     props["version_year"] = doc.version_year
+    props["rank"] = LEVEL_RANK.get(doc.level, LEVEL_RANK["other"])  # binding rank: registers sort by it
     return props
 
 

@@ -31,6 +31,21 @@ Level = Literal[
     "national_standard",
     "other",
 ]
+# binding rank of a level (higher binds more): duties, penalties and liability come from binding law first; the NMPA
+# guidelines say of themselves that they are "不作为法规强制执行" (not enforced as regulations). Registers sort by it.
+LEVEL_RANK: dict[str, int] = {"law": 6, "administrative_regulation": 5, "judicial_interpretation": 5,
+                              "departmental_rule": 4, "normative_document": 3, "national_standard": 2,
+                              "technical_guideline": 1, "other": 2}
+LEVEL_LABELS: dict[str, str] = {
+    "law": "法律 Law",
+    "administrative_regulation": "行政法规 Administrative regulation",
+    "judicial_interpretation": "司法解释 Judicial interpretation",
+    "departmental_rule": "部门规章 Departmental rule",
+    "normative_document": "规范性文件 Normative document",
+    "national_standard": "国家标准 National standard",
+    "technical_guideline": "技术指导原则 Technical guideline",
+    "other": "其他 Other",
+}
 Status = Literal["in_force", "amended", "draft", "repealed", "unknown"]
 
 

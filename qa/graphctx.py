@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-# binding rank of a document level: duties, penalties and liability come from binding law first; the NMPA
-# guidelines say of themselves that they are "不作为法规强制执行" (not enforced as regulations)
-LEVEL_RANK = {"law": 6, "administrative_regulation": 5, "judicial_interpretation": 5, "departmental_rule": 4,
-              "normative_document": 3, "national_standard": 2, "technical_guideline": 1, "other": 2}
+from ingest.model import LEVEL_RANK  # noqa: F401 - re-exported for qa.rank
 
 
 @dataclass

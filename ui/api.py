@@ -24,8 +24,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph.obligations.model import MODALITIES
 from qa.schemas import AskResponse, SearchResponse, SearchResult
-from ui import export
+from ui import export, register
 from ui.apikeys import ApiKey, KeyStore
 
 log = logging.getLogger("yigui.api")
@@ -363,9 +364,19 @@ class AskRequest(BaseModel):
     k: int | None = Field(default=None, ge=1, le=50, description="how many clauses to retrieve (default: the pipeline's)")
 
 
+class PenaltyLink(BaseModel):
+    provision_id: str
+    citation: str
+    text: str = ""
+    method: Literal["explicit", "inferred", "general"] = "explicit"
+    evidence: str = ""
+
+
 class ObligationItem(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
+    key: str | None = Field(default=None, description="register id: instrument + hash of the clause's words; "
+                            "survives re-ingest and a new version while the clause is unchanged")
     modality: str
     actors: list[Any] = Field(default_factory=list)
     stages: list[Any] = Field(default_factory=list)
@@ -378,6 +389,12 @@ class ObligationItem(BaseModel):
     version: str | None = None
     text: str | None = None
     penalties: list[Any] = Field(default_factory=list)
+    penalty_details: list[PenaltyLink] = Field(default_factory=list)
+    condition: str | None = None
+    exception: str | None = None
+    elements: list[str] = Field(default_factory=list)
+    level: str | None = None
+    effective: str | None = None
     inherited_via: str | None = None
 
 
@@ -417,12 +434,14 @@ class ChecklistRequest(BaseModel):
     actor: str | None = Field(default=None, max_length=200, description="actor id or name, e.g. md-registrant / 医疗器械注册人")
     stage: str | None = Field(default=None, max_length=200, description="lifecycle stage id or name")
     doc: str | None = Field(default=None, max_length=200, description="document id, e.g. mdsr-2024")
-    modality: Literal["obligation", "prohibition", "permission", "right"] | None = None
+    modality: Literal[MODALITIES] | None = None
     level: str | None = Field(default=None, max_length=100)
     current_only: bool = True
     include_inherited: bool = True
     format: Literal["xlsx", "docx", "csv", "json"] = "xlsx"
     title: str | None = Field(default=None, max_length=200)
+    group: Literal["instrument", "stage"] = Field(default="instrument", description="DOCX sections: by instrument "
+                                                  "(legal rank order) or by lifecycle stage")
 
 
 class Health(BaseModel):
@@ -667,7 +686,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     def obligations(
         actor: str | None = Query(None, max_length=200, description="actor id or name (inherited roles included)"),
         stage: str | None = Query(None, max_length=200, description="lifecycle stage id or name"),
-        modality: Literal["obligation", "prohibition", "permission", "right"] | None = None,
+        modality: Literal[MODALITIES] | None = None,
         doc: str | None = Query(None, max_length=200, description="document id, e.g. mdsr-2024"),
         level: str | None = Query(None, max_length=100),
         current_only: bool = True,
@@ -692,8 +711,9 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
               responses={200: {"content": {t: {} for t in export.MEDIA_TYPES.values()},
                                "description": "the checklist file in the requested format"}})
     def checklist(body: ChecklistRequest, _: ApiKey = Depends(authenticated)):
-        """A compliance checklist (one row per obligation, pinpoint citation, verbatim clause, penalties, and
-        empty Owner/Evidence/Status/Due columns) as xlsx, docx, csv or json."""
+        """An obligations register (one row per obligation, highest legal rank first: register id, pinpoint
+        citation, verbatim clause, condition, required elements, penalties with their tiers, and empty tracking
+        columns Owner/Control/Evidence/Status/Review date/Notes/Verified by) as xlsx, docx, csv or json."""
         a = _taxonomy_param("actor", body.actor, "actor")
         s = _taxonomy_param("stage", body.stage, "stage")
         obs = run(lambda: _filters_checked(lambda: export.fetch_obligations(
@@ -702,7 +722,9 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
             max_rows=settings.max_checklist_rows)))
         rows = export.rows_from_obligations(obs)
         filters = {"actor": a, "stage": s, "doc": body.doc, "modality": body.modality, "level": body.level}
-        data = export.render(rows, body.format, title=body.title or "合规清单 Compliance checklist", filters=filters)
+        facts = run(lambda: register.facts(backend.queries, {r.doc_id for r in rows}))
+        data = export.render(rows, body.format, title=body.title or "义务登记册 Obligations register",
+                             filters=filters, facts=facts, group=body.group)
         name = "-".join(x for x in ("checklist", a, s, body.doc) if x)
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
         return Response(data, media_type=export.MEDIA_TYPES[body.format],

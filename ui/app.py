@@ -15,7 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from ui import export
+from ingest.model import LEVEL_LABELS
+from ui import export, register
 from ui.api import Backend, StoreUnavailable, _is_store_down
 
 PAGES = {
@@ -31,16 +32,7 @@ EXAMPLES = [
     "Can patient data used for model training be transferred abroad?",
 ]
 MODALITIES = {"": "全部 All", **{k: f"{zh} {en}" for k, (zh, en) in export.MODALITY_LABELS.items()}}
-LEVELS = {
-    "": "全部 All",
-    "law": "法律 Law",
-    "administrative_regulation": "行政法规 Administrative regulation",
-    "departmental_rule": "部门规章 Departmental rule",
-    "normative_document": "规范性文件 Normative document",
-    "judicial_interpretation": "司法解释 Judicial interpretation",
-    "technical_guideline": "技术指导原则 Technical guideline",
-    "national_standard": "国家标准 National standard",
-}
+LEVELS = {"": "全部 All", **{k: v for k, v in LEVEL_LABELS.items() if k != "other"}}
 
 CSS = """
 <style>
@@ -604,7 +596,8 @@ def _obligations(_b: Backend, key: str, filters: tuple) -> list[dict]:
 def checklist_bytes(_b: Backend, key: str, filters: tuple, fmt: str) -> bytes:
     f = dict(filters)
     rows = export.rows_from_obligations(_obligations(_b, key, filters))
-    return export.render(rows, fmt, filters=f)
+    facts = register.facts(_b.queries, {r.doc_id for r in rows})
+    return export.render(rows, fmt, filters=f, facts=facts)
 
 
 def checklist_file(b: Backend, filters: tuple, fmt: str):
@@ -643,7 +636,7 @@ def page_obligations() -> None:
         "主体 Actor": "、".join(a.split(" (")[0] for a in r.actors) + (" ⇡" if r.inherited_via else ""),
         "阶段 Stage": "、".join(s.split(" (")[0] for s in r.stages),
         "要求 Requirement": r.requirement_zh or r.clause[:120],
-        "罚则 Penalties": "；".join(r.penalties),
+        "罚则 Penalties": "；".join(p.citation for p in r.penalties),
         "文件 Document": f"{r.doc_title} {r.version}",
     } for r in rows]
     st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)))
@@ -672,13 +665,13 @@ def page_obligations() -> None:
             f"<div class='yg-meta' style='margin-top:.4rem'>主体 Actor: {_esc('、'.join(r.actors))}"
             + (f"（经 via {_esc(export.label('actor', r.inherited_via))}）" if r.inherited_via else "")
             + f" · 阶段 Stage: {_esc('、'.join(r.stages))}</div>"
-            + (f"<div class='yg-meta'>罚则 Penalties: {_esc('；'.join(r.penalties))}</div>" if r.penalties else "")
+            + (f"<div class='yg-meta'>罚则 Penalties: {_esc('；'.join(p.line() for p in r.penalties))}</div>" if r.penalties else "")
             + "</div>", unsafe_allow_html=True)
         _clause_button("在上下文中查看 Open clause in context", r.provision_id, key="ob_open")
     with right:
         ob = next(o for o in obs if o.get("id") == r.id)
         p = {"citation": r.citation, "id": r.provision_id}
-        nb = {"obligations": [ob], "penalties": [{"citation": c} for c in r.penalties]}
+        nb = {"obligations": [ob], "penalties": [{"citation": p.citation} for p in r.penalties]}
         st.graphviz_chart(neighbourhood_dot(p, nb), width="content")
 
 

@@ -1,9 +1,9 @@
-"""Checklists for compliance officers: obligation rows -> XLSX / DOCX / CSV / JSON.
+"""Obligation registers for compliance officers: register rows (ui.register) -> XLSX / DOCX / CSV / JSON.
 
 One core used by the CLI (`yigui checklist`), the Streamlit app and the REST API, so all three give the same file.
-Rows are built from `graph.queries.Queries.obligations()` dicts; anything the graph does not know yet (an English
-requirement, penalties) stays empty rather than invented. Owner / Evidence / Status / Due are left empty for the
-user to track the work.
+Rows come from `graph.queries.Queries.obligations()`; what the graph does not know (an official English text) is
+said to be missing, never invented or left as a placeholder. The tracking columns (Owner, Control, Evidence,
+Status, Review date, Notes, Verified by) are the user's; `ui.register.merge` carries them into a regenerated register.
 """
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from graph.obligations.model import MODALITY_LABELS as _MODALITIES
+from ui.register import (COLUMNS, NO_ENGLISH, STATUS_CHOICES, TRACKING, ChecklistRow, RegisterFacts, RegisterRow,
+                         group_rows, rows_from_obligations)
 
 Format = Literal["xlsx", "docx", "csv", "json"]
 FORMATS: tuple[str, ...] = ("xlsx", "docx", "csv", "json")
@@ -28,73 +29,8 @@ MEDIA_TYPES = {
 }
 Progress = Callable[[int, int], None]  # (done, total)
 
-MODALITY_LABELS = {
-    "obligation": ("应当", "Obligation"),
-    "prohibition": ("不得", "Prohibition"),
-    "permission": ("可以", "Permission"),
-    "right": ("权利", "Right"),
-}
-
-# (field, header, xlsx column width)
-COLUMNS: list[tuple[str, str, int]] = [
-    ("id", "编号 ID", 22),
-    ("modality", "类型 Modality", 12),
-    ("actors", "主体 Actor(s)", 22),
-    ("stages", "阶段 Stage(s)", 22),
-    ("requirement_zh", "要求 Requirement (中文)", 40),
-    ("requirement_en", "Requirement (English)", 40),
-    ("citation", "出处 Citation", 34),
-    ("clause", "条文原文 Clause (verbatim)", 60),
-    ("penalties", "罚则 Penalties", 30),
-    ("owner", "负责人 Owner", 14),
-    ("evidence", "证据 Evidence", 18),
-    ("status", "状态 Status", 12),
-    ("due", "期限 Due", 12),
-]
-
-
-class ChecklistRow(BaseModel):
-    id: str
-    modality: str
-    actors: list[str] = Field(default_factory=list)  # display names "医疗器械注册人 (Registrant)"
-    actor_ids: list[str] = Field(default_factory=list)
-    stages: list[str] = Field(default_factory=list)
-    stage_ids: list[str] = Field(default_factory=list)
-    requirement_zh: str = ""
-    requirement_en: str = ""
-    provision_id: str
-    citation: str  # pinpoint, e.g. 《医疗器械监督管理条例》第六十二条第一款
-    doc_id: str = ""
-    doc_title: str = ""  # full official title
-    version: str = ""
-    clause: str = ""  # verbatim text of the clause
-    penalties: list[str] = Field(default_factory=list)  # citations of the penalty clauses
-    inherited_via: str | None = None
-    owner: str = ""
-    evidence: str = ""
-    status: str = ""
-    due: str = ""
-
-    @property
-    def full_citation(self) -> str:
-        """Pinpoint citation plus the instrument's full title and version, as exports must show."""
-        tail = self.doc_title
-        if self.version:
-            tail = f"{tail}（{self.version} 版）" if tail else f"{self.version} 版"
-        return f"{self.citation}\n{tail}" if tail else self.citation
-
-    def cell(self, field: str) -> str:
-        if field == "modality":
-            zh, en = MODALITY_LABELS.get(self.modality, (self.modality, self.modality))
-            return f"{zh} {en}"
-        if field == "citation":
-            return self.full_citation
-        if field == "actors" and self.inherited_via:
-            return "\n".join(self.actors + [f"（适用理由 applies via: {self.inherited_via}）"])
-        value = getattr(self, field)
-        if isinstance(value, list):
-            return "\n".join(value)
-        return value or ""
+MODALITY_LABELS = {k: (zh, en) for k, (_cue, zh, en) in _MODALITIES.items()}
+__all__ = ["ChecklistRow", "RegisterRow", "rows_from_obligations", "render", "fetch_obligations", "FORMATS"]
 
 
 # ---------------------------------------------------------------- taxonomy labels
@@ -192,51 +128,6 @@ def _ids(values: Any) -> list[str]:
     return out
 
 
-def _penalty_citations(values: Any) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        if isinstance(v, dict):
-            v = v.get("citation") or v.get("provision_id") or v.get("id")
-        if v and str(v) not in out:
-            out.append(str(v))
-    return out
-
-
-def rows_from_obligations(obligations: Iterable[dict]) -> list[ChecklistRow]:
-    """Turn `Queries.obligations()` dicts into checklist rows; one row per obligation id."""
-    rows: list[ChecklistRow] = []
-    seen: set[str] = set()
-    for ob in obligations:
-        oid = str(ob.get("id") or "")
-        if not oid or oid in seen:
-            continue
-        seen.add(oid)
-        actor_ids = _ids(ob.get("actors"))
-        stage_ids = _ids(ob.get("stages") or ob.get("stage_ids"))
-        version = ob.get("version") or ""
-        rows.append(
-            ChecklistRow(
-                id=oid,
-                modality=str(ob.get("modality") or ""),
-                actor_ids=actor_ids,
-                actors=[label("actor", a) for a in actor_ids],
-                stage_ids=stage_ids,
-                stages=[label("stage", s) for s in stage_ids],
-                requirement_zh=ob.get("requirement_zh") or "",
-                requirement_en=ob.get("requirement_en") or "",
-                provision_id=str(ob.get("provision_id") or oid.split("#")[0]),
-                citation=ob.get("citation") or "",
-                doc_id=ob.get("doc_id") or "",
-                doc_title=ob.get("doc_title") or "",
-                version=str(version)[:10] if version else "",
-                clause=ob.get("text") or "",
-                penalties=_penalty_citations(ob.get("penalties")),
-                inherited_via=ob.get("inherited_via") or None,
-            )
-        )
-    return rows
-
-
 def fetch_obligations(
     queries: Any,
     *,
@@ -278,6 +169,7 @@ def fetch_obligations(
 # ---------------------------------------------------------------- writers
 
 
+
 def describe_filters(filters: dict[str, Any]) -> str:
     parts = []
     for key, name in (("actor", "主体 Actor"), ("stage", "阶段 Stage"), ("doc", "文件 Document"),
@@ -290,29 +182,40 @@ def describe_filters(filters: dict[str, Any]) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+GROUPS = ("instrument", "stage")
 
 
 def render(
-    rows: list[ChecklistRow],
+    rows: list[RegisterRow],
     fmt: str,
     *,
-    title: str = "合规清单 Compliance checklist",
+    title: str = "义务登记册 Obligations register",
     filters: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    facts: RegisterFacts | None = None,
+    group: str = "instrument",
+    removed: Iterable[Any] = (),
 ) -> bytes:
-    """The checklist file's bytes in one of FORMATS."""
+    """The register file's bytes in one of FORMATS. `facts` (ui.register.facts) fills the About sheet: corpus
+    fingerprint, each document's version, the time; `removed` lists rows of a merged register that are gone."""
     fmt = fmt.lower()
-    # user-typed title and filters may hold control characters, which xlsx and docx (XML) cannot store
+    if group not in GROUPS:
+        raise ValueError(f"group {group!r} is not supported: choose one of {', '.join(GROUPS)}")
+    # user-typed title, filters and tracking text may hold control characters, which xlsx and docx (XML) cannot store
     title = _CONTROL.sub("", title)
     filters = {k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in (filters or {}).items()}
+    for r in rows:
+        for f, _ in TRACKING:
+            setattr(r, f, _CONTROL.sub("", getattr(r, f) or ""))
+    removed = list(removed)
     if fmt == "xlsx":
-        return _xlsx(rows, title, filters, progress)
+        return _xlsx(rows, title, filters, progress, facts, removed)
     if fmt == "docx":
-        return _docx(rows, title, filters, progress)
+        return _docx(rows, title, filters, progress, facts, group)
     if fmt == "csv":
         return _csv(rows, progress)
     if fmt == "json":
-        return _json(rows, title, filters)
+        return _json(rows, title, filters, facts, removed)
     raise ValueError(f"format {fmt!r} is not supported: choose one of {', '.join(FORMATS)}")
 
 
@@ -338,29 +241,60 @@ def _xlsx_text(ws) -> None:
                 cell.data_type = "s"
 
 
-def _csv(rows: list[ChecklistRow], progress: Progress | None) -> bytes:
+def _csv(rows: list[RegisterRow], progress: Progress | None) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([h for _, h, _ in COLUMNS])
+    w.writerow([h for _, h in COLUMNS])
     for i, r in enumerate(rows, 1):
-        w.writerow([_as_text(r.cell(f).replace("\n", "; ") if f in ("actors", "stages", "penalties") else r.cell(f))
-                    for f, _, _ in COLUMNS])
+        w.writerow([_as_text(r.cell(f)) for f, _ in COLUMNS])
         _tick(progress, i, len(rows))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
-def _json(rows: list[ChecklistRow], title: str, filters: dict[str, Any]) -> bytes:
+def _facts_dict(facts: RegisterFacts | None) -> dict:
+    return facts.model_dump() if facts else {}
+
+
+def _json(rows: list[RegisterRow], title: str, filters: dict[str, Any], facts: RegisterFacts | None,
+          removed: list) -> bytes:
     payload = {
         "title": title,
-        "generated": date.today().isoformat(),
+        "about": _facts_dict(facts),
         "filters": {k: v for k, v in filters.items() if v not in (None, "", False)},
         "count": len(rows),
         "rows": [r.model_dump() | {"citation_full": r.full_citation} for r in rows],
+        "removed": [x.model_dump() if hasattr(x, "model_dump") else x for x in removed],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progress: Progress | None) -> bytes:
+def _display_width(text: str) -> int:
+    """Width of the longest line in Excel's character units (CJK characters count two)."""
+    return max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in str(text or "").split("\n")), default=0)
+
+
+# column width bounds (Excel character units): long prose wraps inside MAX_WIDTH; tracking columns stay writable
+MIN_WIDTH, MAX_WIDTH, TRACK_WIDTH = 10, 60, 18
+
+
+def _fitted_widths(rows: list[RegisterRow]) -> list[int]:
+    tracking = {f for f, _ in TRACKING}
+    out = []
+    for f, header in COLUMNS:
+        if f in tracking:
+            out.append(max(TRACK_WIDTH, _display_width(header) // 2 + 2))
+            continue
+        sample = [_display_width(r.cell(f)) for r in rows[:2000]]
+        longest = max(sample or [0])
+        # the 90th percentile, so one long clause does not widen the column for every row
+        typical = sorted(sample)[int(0.9 * (len(sample) - 1))] if sample else 0
+        want = max(_display_width(header) // 2 + 2, min(longest, max(typical, 24)) + 2)
+        out.append(max(MIN_WIDTH, min(MAX_WIDTH, want)))
+    return out
+
+
+def _xlsx(rows: list[RegisterRow], title: str, filters: dict[str, Any], progress: Progress | None,
+          facts: RegisterFacts | None, removed: list) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -368,39 +302,45 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Checklist"
+    ws.title = "Register"
     header_fill = PatternFill("solid", fgColor="1F3864")
+    track_fill = PatternFill("solid", fgColor="2E5E3E")
+    flag_fill = PatternFill("solid", fgColor="FCE4D6")
     thin = Side(style="thin", color="BFBFBF")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
+    tracking = {f for f, _ in TRACKING}
+    widths = _fitted_widths(rows)
 
-    ws.append([h for _, h, _ in COLUMNS])
-    for c, (_, _, width) in enumerate(COLUMNS, 1):
+    ws.append([h for _, h in COLUMNS])
+    for c, ((f, _), width) in enumerate(zip(COLUMNS, widths), 1):
         cell = ws.cell(row=1, column=c)
         cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = header_fill
+        cell.fill = track_fill if f in tracking else header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = border
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[1].height = 32
+    change_col = [f for f, _ in COLUMNS].index("change") + 1
     for i, r in enumerate(rows, 1):
-        values = [r.cell(f) for f, _, _ in COLUMNS]
+        values = [r.cell(f) for f, _ in COLUMNS]
         ws.append(values)
         for c in range(1, len(COLUMNS) + 1):
             cell = ws.cell(row=i + 1, column=c)
             cell.alignment = wrap
             cell.border = border
+        if r.change:
+            ws.cell(row=i + 1, column=change_col).fill = flag_fill
         # explicit heights: neither Excel nor LibreOffice reliably grows rows of wrapped text written by a library
-        lines = max(_wrapped_lines(v, w) for v, (_, _, w) in zip(values, COLUMNS))
+        lines = max(_wrapped_lines(v, w) for v, w in zip(values, widths))
         ws.row_dimensions[i + 1].height = min(409, 15 * lines + 3)
         _tick(progress, i, len(rows))
     last = get_column_letter(len(COLUMNS))
-    ws.freeze_panes = "B2"
+    ws.freeze_panes = "F2"
     ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
-    status_col = get_column_letter([f for f, _, _ in COLUMNS].index("status") + 1)
+    status_col = get_column_letter([f for f, _ in COLUMNS].index("status") + 1)
     if rows:
-        dv = DataValidation(type="list", formula1='"未开始 Not started,进行中 In progress,已完成 Done,不适用 N/A"',
-                            allow_blank=True)
+        dv = DataValidation(type="list", formula1='"' + ",".join(STATUS_CHOICES) + '"', allow_blank=True)
         dv.add(f"{status_col}2:{status_col}{len(rows) + 1}")
         ws.add_data_validation(dv)
     ws.print_title_rows = "1:1"
@@ -410,18 +350,23 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
+    if removed:
+        gone = wb.create_sheet("Removed")
+        gone.append(["编号 Register ID", "出处 Citation", "条文原文 Clause (verbatim)", *[h for _, h in TRACKING]])
+        for x in removed:
+            gone.append([x.key, x.citation, x.clause, *[x.tracking.get(f, "") for f, _ in TRACKING]])
+        for c, w in zip("ABCDEFGHIJ", (24, 30, 60, 16, 16, 16, 12, 12, 20, 12)):
+            gone.column_dimensions[c].width = w
+        for cell in gone[1]:
+            cell.font = Font(bold=True)
+        _xlsx_text(gone)
+
     about = wb.create_sheet("About")
-    for line in (
-        ("清单 Checklist", title),
-        ("筛选 Filters", describe_filters(filters)),
-        ("条目 Obligations", len(rows)),
-        ("生成 Generated", date.today().isoformat()),
-        ("说明 Note", "每行对应一项义务，出处为精确条款；请核对原文。Each row is one obligation with its pinpoint "
-                      "clause; verify against the official text."),
-    ):
+    for line in _about_lines(rows, title, filters, facts, removed):
         about.append(list(line))
-    about.column_dimensions["A"].width = 18
-    about.column_dimensions["B"].width = 90
+    about.column_dimensions["A"].width = 26
+    for col, w in zip("BCDEFG", (60, 14, 14, 28, 10, 16)):
+        about.column_dimensions[col].width = w
     for row in about.iter_rows():
         row[0].font = Font(bold=True)
         for cell in row:
@@ -431,6 +376,38 @@ def _xlsx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _about_lines(rows: list[RegisterRow], title: str, filters: dict[str, Any], facts: RegisterFacts | None,
+                 removed: list) -> list[tuple]:
+    lines: list[tuple] = [
+        ("登记册 Register", title),
+        ("筛选 Filters", describe_filters(filters)),
+        ("条目 Obligations", len(rows)),
+        ("生成时间 Generated", facts.generated if facts else ""),
+        ("语料指纹 Corpus fingerprint", facts.fingerprint if facts else ""),
+    ]
+    if facts and facts.merged_from:
+        c = facts.merge_counts
+        lines.append(("合并自 Merged from", f"{facts.merged_from}: {c.get('kept', 0)} kept, {c.get('changed', 0)} "
+                                           f"changed — review, {c.get('new', 0)} new, {len(removed)} removed "
+                                           "(sheet Removed)"))
+    lines += [
+        ("说明 Note", "每行对应一项义务，出处为精确条款；按法律层级、再按条文顺序排列。请核对原文；英文栏仅在有官方英译本时"
+                      "给出译文。Each row is one obligation with its pinpoint clause, highest legal rank first, then "
+                      "document order. Verify against the official text; the English column holds the official "
+                      "translation where one exists."),
+        ("罚则 Penalties", "明示引用的罚则条款列在前；“一般罚则”指适用于违反本法规定行为的兜底条款。Penalty clauses that "
+                           "cite the duty come first; a 'general penalty clause' is a catch-all for breaches of the law."),
+        ("",),
+        ("文件 Document", "标题 Title", "版本 Version", "施行 Effective", "层级 Level", "现行 Current",
+         "SHA-256 (12)"),
+    ]
+    for d in facts.documents if facts else []:
+        if d.get("in_register") or not rows:
+            lines.append((d["id"], d["title"], d["version"], d["effective"], d["level"],
+                          "是 yes" if d["current"] else "否 no", d["sha256"]))
+    return lines
 
 
 def _wrapped_lines(text: str, width_chars: int) -> int:
@@ -464,40 +441,24 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
-DOCX_COLUMNS: list[tuple[str, str, float]] = [  # (field, header, width cm) — landscape A4, 26.7 cm usable
-    ("n", "序号 No.", 1.2),
-    ("modality", "类型 Modality", 2.0),
-    ("actors", "主体 Actor", 2.6),
-    ("requirement", "要求 Requirement", 5.4),
-    ("citation", "出处与原文 Citation & clause", 7.0),
-    ("penalties", "罚则 Penalties", 2.8),
-    ("owner", "负责人 Owner", 1.5),
-    ("evidence", "证据 Evidence", 1.5),
-    ("status", "状态 Status", 1.3),
-    ("due", "期限 Due", 1.3),
+DOCX_COLUMNS: list[tuple[str, str, float]] = [  # (field, header, width cm) — landscape A3, 39 cm usable
+    ("n", "序号 No.", 1.4),
+    ("modality", "类型 Type", 1.7),
+    ("actors", "主体 Actor", 2.8),
+    ("requirement", "要求 Requirement", 8.0),
+    ("citation", "出处与原文 Citation & clause", 8.2),
+    ("penalties", "罚则 Penalties", 4.1),
+    ("owner", "负责人 Owner", 2.2),
+    ("control", "控制措施 Control", 2.6),
+    ("evidence", "证据 Evidence", 2.6),
+    ("status", "状态 Status", 1.8),
+    ("review_date", "复核日期 Review", 1.8),
+    ("verified_by", "核验人 Verified", 1.8),
 ]
 
 
-def _stage_groups(rows: list[ChecklistRow], filters: dict[str, Any]) -> list[tuple[str, list[ChecklistRow]]]:
-    """Stage heading -> rows, in taxonomy order; a row with several stages appears under each (unless filtered)."""
-    only = filters.get("stage")
-    order = list(stage_taxonomy())
-    groups: dict[str, list[ChecklistRow]] = {}
-    for r in rows:
-        stages = r.stage_ids or ["_none"]
-        if only:
-            stages = [only] if only in r.stage_ids else stages[:1]
-        for s in stages:
-            groups.setdefault(s, []).append(r)
-
-    def key(s: str) -> tuple[int, str]:
-        return (order.index(s) if s in order else len(order) + (1 if s == "_none" else 0), s)
-
-    return [("未分阶段 No stage assigned" if s == "_none" else label("stage", s), groups[s])
-            for s in sorted(groups, key=key)]
-
-
-def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progress: Progress | None) -> bytes:
+def _docx(rows: list[RegisterRow], title: str, filters: dict[str, Any], progress: Progress | None,
+          facts: RegisterFacts | None, group: str) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -507,7 +468,7 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.page_width, section.page_height = Cm(42.0), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
     normal = doc.styles["Normal"]
@@ -519,21 +480,30 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
     meta = doc.add_paragraph()
     meta.add_run("筛选 Filters: ").bold = True
     meta.add_run(describe_filters(filters))
-    meta.add_run(f"    条目 Obligations: {len(rows)}    生成 Generated: {date.today().isoformat()}")
+    meta.add_run(f"    条目 Obligations: {len(rows)}")
+    if facts:
+        meta.add_run(f"    生成 Generated: {facts.generated}    语料指纹 Corpus fingerprint: {facts.fingerprint}")
+        used = [d for d in facts.documents if d.get("in_register")]
+        if used:
+            versions = doc.add_paragraph()
+            versions.add_run("版本 Versions: ").bold = True
+            versions.add_run("；".join(f"{d['title']}（{d['version'] or d['effective']}）" for d in used))
+            versions.runs[-1].font.size = Pt(7)
     note = doc.add_paragraph(
-        "每项义务附精确条款出处与原文；负责人、证据、状态、期限栏供跟踪填写。"
-        "Each obligation carries its pinpoint citation and verbatim clause; Owner, Evidence, Status and Due are "
-        "for tracking."
+        "每项义务附精确条款出处与原文，按法律层级再按条文顺序排列；负责人、控制措施、证据、状态、复核日期、核验人栏供跟踪填写。"
+        "Each obligation carries its pinpoint citation and verbatim clause, highest legal rank first; Owner, Control, "
+        "Evidence, Status, Review date and Verified by are for tracking."
     )
     note.runs[0].font.size = Pt(8)
     note.runs[0].font.color.rgb = RGBColor(0x59, 0x59, 0x59)
 
     if not rows:
         doc.add_paragraph("没有符合筛选条件的义务。No obligations match these filters.")
-    done = 0
-    total = sum(len(g) for _, g in _stage_groups(rows, filters))
-    for heading, group in _stage_groups(rows, filters):
-        doc.add_heading(f"{heading}（{len(group)}）", level=1)
+    groups = group_rows(rows, group, only_stage=filters.get("stage"))
+    done, total = 0, sum(len(g) for _, g in groups)
+    tracking = {f for f, _ in TRACKING}
+    for heading, members in groups:
+        doc.add_heading(f"{heading}（{len(members)}）", level=1)
         table = doc.add_table(rows=1, cols=len(DOCX_COLUMNS))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -542,7 +512,7 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
             col.width = Cm(width)  # the table grid: what LibreOffice and Word lay out by
         hdr = table.rows[0]
         _repeat_header(hdr)
-        for c, (_, name, width) in enumerate(DOCX_COLUMNS):
+        for c, (field, name, width) in enumerate(DOCX_COLUMNS):
             cell = hdr.cells[c]
             cell.width = Cm(width)
             cell.text = ""
@@ -550,8 +520,8 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
             run.bold = True
             run.font.size = Pt(8)
             run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-            _set_cell_background(cell, "1F3864")
-        for n, r in enumerate(group, 1):
+            _set_cell_background(cell, "2E5E3E" if field in tracking else "1F3864")
+        for n, r in enumerate(members, 1):
             cells = table.add_row().cells
             for c, (field, _, width) in enumerate(DOCX_COLUMNS):
                 cell = cells[c]
@@ -559,15 +529,27 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
                 p = cell.paragraphs[0]
                 if field == "n":
                     p.add_run(str(n))
-                    small = cell.add_paragraph().add_run(r.id)
+                    small = cell.add_paragraph().add_run(r.key)
                     small.font.size = Pt(6)
                     small.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+                    if r.change:
+                        flag = cell.add_paragraph().add_run(r.change)
+                        flag.bold = True
+                        flag.font.size = Pt(7)
+                        flag.font.color.rgb = RGBColor(0xC0, 0x50, 0x00)
                 elif field == "requirement":
                     p.add_run(r.requirement_zh or r.clause)
-                    if r.requirement_en:
-                        en = cell.add_paragraph().add_run(r.requirement_en)
-                        en.italic = True
-                        en.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+                    if r.condition or r.exception:
+                        c_run = cell.add_paragraph().add_run("条件 Condition: " + r.cell("condition").replace("\n", "；"))
+                        c_run.font.size = Pt(7)
+                    if r.elements:
+                        e_run = cell.add_paragraph().add_run("要素 Elements: " + "；".join(
+                            f"{i}. {e}" for i, e in enumerate(r.elements, 1)))
+                        e_run.font.size = Pt(7)
+                    en = cell.add_paragraph().add_run(r.requirement_en or NO_ENGLISH)
+                    en.italic = True
+                    en.font.size = Pt(7 if not r.requirement_en else 8)
+                    en.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
                 elif field == "citation":
                     p.add_run(r.citation).bold = True
                     src = cell.add_paragraph().add_run(r.full_citation.split("\n", 1)[-1] if r.doc_title else "")
@@ -583,8 +565,11 @@ def _docx(rows: list[ChecklistRow], title: str, filters: dict[str, Any], progres
                 elif field == "actors":
                     p.add_run("\n".join(r.actors))
                     if r.inherited_via:
-                        via = cell.add_paragraph().add_run(f"（经 via {label('actor', r.inherited_via)}）")
+                        via = cell.add_paragraph().add_run(f"（适用理由 applies via: {r.inherited_via}）")
                         via.font.size = Pt(7)
+                elif field == "penalties":
+                    run = p.add_run(r.cell("penalties"))
+                    run.font.size = Pt(7.5)
                 else:
                     p.add_run(r.cell(field))
             done += 1

@@ -9,6 +9,7 @@ the same article, else the document's default actor (rules.yaml). Regulators' du
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ DEFINITION = re.compile(
 # by genus and difference, kept only when the genus ends the way the term does (its last two characters)
 GENUS_DEFINITION = re.compile(r"^(?P<term>[\u4e00-\u9fa5]{2,12})是(?P<def>[^。；]{4,200}?的(?:各种|各类)?(?P<genus>[\u4e00-\u9fa5]{2,8}))[，。；]")
 ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
+# a lead-in that requires one thing with listed contents (应当包括下列内容, 载明下列事项, 提交下列资料, 具备下列条件) or
+# that lists the cases a duty applies in (有下列情形之一的，…应当…): its items are the duty's elements, not duties of
+# their own; a lead-in announcing duties (应当履行下列义务, 不得有下列行为, 采取下列措施) keeps one duty per item
+ELEMENT_LEADIN = re.compile(r"(?:下列|以下)(?:[^，。；：]{0,8}?)(?:内容|事项|信息|资料|材料|文件|条件|要素|项目|说明)"
+                            r"[^，。；]{0,6}[：:]?$|(?:包括|载明|注明|列明)[：:]$")
+CASES_LEADIN = re.compile(r"(?:有|具有|出现|存在|发生|属于)下列(?:[^，。；]{0,6})?(?:情形|情况|行为)(?:之一)?")
 ABBREVIATION = re.compile(r"(?P<full>[\u4e00-\u9fa5、]{2,40})（以下(?:简)?称“?(?P<abbr>[^”）]{1,15})”?）")
 
 
@@ -153,6 +160,9 @@ class Extractor:
         self.fillers = sorted(self.cfg["between_subject_and_modal"], key=len, reverse=True)
         self.weak = set(self.cfg["modality"].get("weak") or [])
         self.stage_scorer = StageScorer(self.cfg["stages"])
+        from graph.obligations import stage_model
+
+        self.stage_model = stage_model.load()  # the trained stage classifier (its keyword evidence is one feature)
         self.adjectival = tuple(self.cfg.get("adjectival_next") or [])
         self.exception_endings = tuple(self.cfg.get("exception_endings") or [])
         self.preps = sorted(self.cfg.get("prepositions") or [], key=len, reverse=True)
@@ -162,11 +172,30 @@ class Extractor:
         self.label_prefix = re.compile(imp["label_prefix"]) if imp.get("label_prefix") else None
 
     # ---------------------------------------------------------------- helpers
-    def _default_actor(self, doc_id: str) -> list[str]:
-        for prefix, actor in (self.cfg.get("default_actor") or {}).items():
-            if doc_id.startswith(prefix) and actor:
-                return [actor]
-        return []
+    def _dominant_actors(self, sents, docs) -> tuple[dict[str, str], str | None]:
+        """The party a document (and each of its chapters) speaks to: the regulated actor that most often opens a
+        normative sentence as its subject. A subject-less duty with nothing to carry over is that party's — read
+        from the text itself, so a user's own instrument gets the same treatment as the corpus."""
+        from collections import Counter
+
+        by_chapter: dict[str, Counter] = {}
+        whole: Counter = Counter()
+        for (unit, _si, _s), doc in zip(sents, docs):
+            if not len(doc.spans["modal"]):
+                continue
+            ents = [e for e in doc.ents if e.start_char == 0 and e.label_ == "ACTOR"]
+            if not ents:
+                continue
+            chapter = (getattr(unit.provision, "path", None) or [""])[0]
+            by_chapter.setdefault(chapter, Counter())[ents[0].ent_id_] += 1
+            whole[ents[0].ent_id_] += 1
+        top = lambda c: c.most_common(1)[0][0] if c and c.most_common(1)[0][1] >= 2 else None  # noqa: E731
+        return {ch: a for ch, c in by_chapter.items() if (a := top(c))}, top(whole)
+
+    def _default_actor(self, unit) -> list[str]:
+        chapter = (getattr(unit.provision, "path", None) or [""])[0]
+        actor = self._chapter_actor.get(chapter) or self._doc_actor
+        return [actor] if actor else []
 
     def _bind(self, ids: list[str]) -> list[str]:
         out: list[str] = []
@@ -425,14 +454,29 @@ class Extractor:
 
     def obligations(self, pd) -> list[Obligation]:
         self._title = pd.document.title
+        self._level = pd.document.level
+        self._heading: dict[str, str] = {}
         self._evidence: dict[str, dict] = {}  # obligation id -> stage evidence, merged per provision at the end
         out = self._obligations(pd)
-        self._label_stages(out)
+        self._label_stages(out)  # per provision, so merging its clauses below keeps their labels
+        out = merge_same_duty(out)
+        assign_keys(out, pd.document.instrument or pd.document.id)
         return out
 
     def _label_stages(self, obs: list[Obligation]) -> None:
         """Stages are chosen on the evidence of all obligations of a provision (its sentences are each other's
         context), with the rest of its article (lead-in, sibling items and paragraphs) as weaker context."""
+        if self.stage_model is not None:
+            from graph.obligations.stage_model import StageInput
+
+            rows = [StageInput(text=ob.text, heading=self._heading.get(ob.id, ""), title=self._title,
+                               actors=tuple(ob.actors) + tuple(f"reg:{r}" for r in ob.regulators),
+                               modality=ob.modality, regulator=ob.regulator_duty, level=self._level,
+                               rule=self.stage_scorer.totals(self._evidence.get(ob.id, {}))) for ob in obs]
+            for ob, labels in zip(obs, self.stage_model.labels(rows) if rows else []):
+                ob.stages = [StageLabel(id=i, confidence=c) for i, c in labels]
+            self._evidence.clear()
+            return
         by_prov: dict[str, list[Obligation]] = {}
         for ob in obs:
             by_prov.setdefault(ob.provision_id, []).append(ob)
@@ -467,6 +511,7 @@ class Extractor:
         aliases = self.doc_aliases(pd, self.terms(pd))
         for d in docs:
             self._add_doc_aliases(d, aliases)
+        self._chapter_actor, self._doc_actor = self._dominant_actors(sents, docs)
         out: list[Obligation] = []
         counters: dict[str, int] = {}
         state: dict[str, _State] = {}
@@ -476,6 +521,14 @@ class Extractor:
             inherited = leadin.get(unit.provision.parent_id) if unit.role == "item" else None
             if inherited is not None and inherited[0] is None:
                 continue  # an item of a descriptive or sanction list (…包括：, 有下列情形之一的，由…处罚：)
+            if inherited is not None and inherited[0] == "elements":
+                owner = inherited[1]
+                if si == 0:  # the item is a required element (or a case) of the lead-in's duty
+                    owner.elements.append(re.sub(r"\s+", "", unit.text).rstrip("；;。"))
+                    owner.element_ids.append(unit.provision.id)
+                else:
+                    owner.elements[-1] += s
+                continue
             if any(r.search(s) for r in self.non_norm):
                 if unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
                     leadin[unit.provision.id] = (None, _State())
@@ -502,6 +555,8 @@ class Extractor:
                 continue
             for cl in clauses:
                 modality = cl.cue.label_
+                if modality == "permission" and level == "technical_guideline":
+                    continue  # a guideline's 可/可以 offers a way of doing it, not a liberty a register lists
                 subj = self._subject(cl)
                 conf = 0.8
                 implied = None if subj is not None else self._implied(cl)
@@ -520,7 +575,7 @@ class Extractor:
                 elif st.actors or st.regulators:
                     conf = 0.7  # carried over from the previous sentence / lead-in (其, 前款规定的…, omitted subject)
                 else:
-                    st.actors, st.regulators, st.regulator = self._bind(self._default_actor(doc_id)), [], False
+                    st.actors, st.regulators, st.regulator = self._bind(self._default_actor(unit)), [], False
                     st.actor_text = None
                     conf = 0.55
                 ob = self._new(unit, counters, modality, cl.text)
@@ -537,10 +592,20 @@ class Extractor:
                 ob.condition = self._condition(cl, subj_end)
                 if modality == "permission" and ob.actors and all(a in ("individual", "patient", "consumer", "injured-party", "near-relatives") for a in ob.actors) and "有权" in cl.text:
                     ob.modality = "right"
+                if ob.regulator_duty and ob.modality in ("right", "permission"):
+                    ob.modality = "power"  # a regulator's 有权/可以 is a power it holds, not a right or a liberty
                 ob.confidence = conf
                 self._finish(ob, unit, doc, span=(cl.start, cl.end))
                 out.append(ob)
-            if unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")):
+            if unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")) and out and \
+                    out[-1].provision_id == unit.provision.id and \
+                    (ELEMENT_LEADIN.search(s.rstrip()) or CASES_LEADIN.search(s)):
+                # the items are the contents (or the cases) of this one duty: they become its elements
+                lead_ob = out[-1]
+                if CASES_LEADIN.search(s) and not lead_ob.condition:
+                    lead_ob.condition = CASES_LEADIN.search(s).group(0)
+                leadin[unit.provision.id] = ("elements", lead_ob)
+            elif unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")):
                 # the lead-in announces items: its duty is expressed by the items, not by itself
                 lead_ob = out.pop() if out and out[-1].provision_id == unit.provision.id else None
                 if lead_ob is not None:
@@ -595,10 +660,60 @@ class Extractor:
         return ob
 
     def _finish(self, ob: Obligation, unit: Unit, doc, lead_text: str = "", span=None) -> None:
-        self._evidence[ob.id] = self.stage_scorer.evidence(doc, unit.heading, ob.doc_id, extra_text=lead_text,
+        self._heading[ob.id] = unit.heading
+        self._evidence[ob.id] = self.stage_scorer.evidence(doc, unit.heading, "", extra_text=lead_text,
                                                            regulator=ob.regulator_duty, span=span, action=ob.action,
                                                            title=getattr(self, "_title", ""))
-        build_requirements(ob)
+        build_requirements(ob, lead_text)
+
+
+def merge_same_duty(obs: list[Obligation]) -> list[Obligation]:
+    """One obligation per duty of a 款: consecutive clauses of one provision with the same bearer, modality and
+    regulator flag are one register row (应当A。应当B。 is one duty of one party), their text joined; a change of
+    modality or bearer starts a new one. Items of a list stay apart (each item is its own provision)."""
+    out: list[Obligation] = []
+    for ob in obs:
+        prev = out[-1] if out else None
+        if prev is not None and prev.provision_id == ob.provision_id and prev.modality == ob.modality and \
+                prev.actors == ob.actors and prev.regulators == ob.regulators and \
+                prev.regulator_duty == ob.regulator_duty and not prev.elements and not ob.elements:
+            prev.text = f"{prev.text}{ob.text}"
+            prev.predicate = f"{prev.predicate}{ob.predicate}"
+            prev.requirement_zh = f"{prev.requirement_zh}{ob.requirement_zh}" if not ob.requirement_zh.startswith(
+                "【") else f"{prev.requirement_zh}{ob.requirement_zh.split('】', 1)[1]}"
+            if ob.condition and ob.condition != prev.condition:
+                prev.condition = f"{prev.condition}；{ob.condition}" if prev.condition else ob.condition
+            prev.confidence = min(prev.confidence, ob.confidence)
+            continue
+        out.append(ob)
+    # ids stay {provision}#o{n} with n the order within the provision after merging
+    counters: dict[str, int] = {}
+    for ob in out:
+        n = counters.get(ob.provision_id, 0) + 1
+        counters[ob.provision_id] = n
+        ob.position = ob.position - int(ob.id.rsplit("#o", 1)[1]) + n
+        ob.id = f"{ob.provision_id}#o{n}"
+    return out
+
+
+def clause_fingerprint(text: str) -> str:
+    """The clause text reduced to its words: what an obligation's register key is anchored on (punctuation, spaces
+    and the item label do not count, so re-typesetting a clause keeps its key)."""
+    t = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", text.strip())
+    return re.sub(r"[\s，,。；;：:、“”\"'（）()《》]", "", t)
+
+
+def assign_keys(obs: list[Obligation], instrument: str) -> None:
+    """Register keys: instrument + a hash of the clause's words (and the bearer's modality), so a row keeps its key
+    across re-ingests and across versions of the instrument as long as the clause is unchanged; the n-th repeat of
+    the same clause within one version gets a suffix."""
+    seen: dict[str, int] = {}
+    for ob in sorted(obs, key=lambda o: o.position):
+        h = hashlib.sha1(f"{ob.modality}|{clause_fingerprint(ob.text)}".encode()).hexdigest()[:10]
+        base = f"{instrument}:{h}"
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        ob.key = base if n == 1 else f"{base}~{n}"
 
 
 def _article_of(provision_id: str) -> str:

@@ -10,7 +10,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Modality = Literal["obligation", "prohibition", "permission", "right"]
+Modality = Literal["obligation", "prohibition", "permission", "right", "power"]
+MODALITIES: tuple[str, ...] = ("obligation", "prohibition", "permission", "right", "power")
+# the one set of modality labels (CLI, API, app, exports): zh cue word, zh register label, English label
+MODALITY_LABELS: dict[str, tuple[str, str, str]] = {
+    "obligation": ("应当", "义务", "Obligation"),
+    "prohibition": ("不得", "禁止", "Prohibition"),
+    "permission": ("可以", "许可", "Permission"),
+    "right": ("有权", "权利", "Right"),
+    "power": ("有权", "职权", "Power (of a regulator)"),
+}
 
 
 class StageLabel(BaseModel):
@@ -20,6 +29,7 @@ class StageLabel(BaseModel):
 
 class Obligation(BaseModel):
     id: str  # f"{provision_id}#o{n}"
+    key: str = ""  # register id anchored on the instrument and the clause text: survives re-ingest and versions
     provision_id: str
     doc_id: str
     citation: str  # pinpoint citation of provision_id
@@ -31,6 +41,9 @@ class Obligation(BaseModel):
     action: str = ""  # the verb phrase head, e.g. 建立
     object: str = ""  # what the action applies to, e.g. 质量管理体系
     condition: str | None = None  # trigger/condition, e.g. 发生实质性变化的
+    exception: str | None = None  # 但书 / 除外 / 从其规定, verbatim
+    elements: list[str] = Field(default_factory=list)  # required contents listed under the lead-in (item texts)
+    element_ids: list[str] = Field(default_factory=list)  # their provision ids
     stages: list[StageLabel] = Field(default_factory=list)
     requirement_zh: str = ""
     requirement_en: str = ""

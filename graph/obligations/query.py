@@ -5,9 +5,10 @@ role (X is a kind of Y) or a role overlap (a medical institution processing pati
 information processor); each inherited row says why in `inherited_via`."""
 from __future__ import annotations
 
-from corpus import taxonomy
+import re
 
-MODALITIES = ("obligation", "prohibition", "permission", "right")
+from corpus import taxonomy
+from graph.obligations.model import MODALITIES
 
 
 def resolve_actor(value: str) -> str:
@@ -38,10 +39,46 @@ def _ancestors(pid: str) -> list[str]:
     return ["/".join(parts[:i]) for i in range(len(parts), 1, -1)]
 
 
+def _penalties(store, pids: list[str]) -> dict[str, list[dict]]:
+    """Penalty clauses linked (PENALIZES) to each of the given provisions: citation, text, how the link was made
+    (explicit reference, inferred from the described conduct, or a general catch-all) and its evidence."""
+    pen: dict[str, list[dict]] = {}
+    if not pids:
+        return pen
+    for r in store.run("MATCH (x:Provision)-[l:PENALIZES]->(t:Provision) WHERE t.id IN $ids "
+                       "RETURN t.id AS target, x.id AS src, x.citation AS citation, x.text AS text, x.order AS ord, "
+                       "l.method AS method, l.text AS ref ORDER BY ord", ids=pids):
+        seen = pen.setdefault(r["target"], [])
+        if all(d["provision_id"] != r["src"] for d in seen):
+            seen.append({"provision_id": r["src"], "citation": r["citation"], "text": r["text"] or "",
+                         "method": r["method"] or "explicit", "evidence": r["ref"] or ""})
+    return pen
+
+
+_ZH_SENT = re.compile(r"(?<=[。；])")
+_EN_SENT = re.compile(r"(?<=[.;])\s+")
+
+
+def official_english(clause: str, zh_text: str, en_text: str | None) -> str:
+    """The official English of the clause: the aligned provision's sentence at the same position when both texts
+    split into the same number of sentences, else the aligned provision's whole text; "" when none is aligned."""
+    if not en_text:
+        return ""
+    zs = [x for x in (t.strip() for line in zh_text.split("\n") for t in _ZH_SENT.split(line)) if x]
+    es = [x for x in (t.strip() for line in en_text.split("\n") for t in _EN_SENT.split(line)) if x]
+    key = re.sub(r"\s", "", clause)[:12]
+    idx = next((i for i, z in enumerate(zs) if key and key in re.sub(r"\s", "", z)), None)
+    if idx is not None and len(zs) == len(es):
+        return es[idx]
+    return en_text.strip()
+
+
 def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
           include_inherited=True, limit=100, offset=0, regulator_duties: bool | None = None) -> list[dict]:
-    """Rows: id, modality, actors, stages, requirement_zh/en, provision_id, citation, doc_id, doc_title, version,
-    text (verbatim provision text), clause, condition, regulator_duty, penalties, inherited_via."""
+    """Rows, highest legal rank first, then document order: id, key (register id), modality, actors, stages,
+    requirement_zh, requirement_en (official translation or ""), condition, exception, elements, provision_id,
+    citation, doc_id, instrument, doc_title, version, effective, level, text (verbatim provision text), clause,
+    regulator_duty, penalties (citations), penalty_details, inherited_via."""
     targets = None
     if actor:
         targets = actor_targets(resolve_actor(actor), include_inherited)
@@ -57,20 +94,15 @@ def query(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
              "($reg IS NULL OR o.regulator_duty = $reg)"]
     cypher = ("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
               f"WHERE {' AND '.join(where)} "
-              "RETURN o {.*} AS o, p.text AS text, d.title AS doc_title, d.short_title AS short_title, "
-              "d.version AS version, d.level AS level, d.current AS current "
-              "ORDER BY o.doc_id, o.position SKIP $offset LIMIT $limit")
+              "OPTIONAL MATCH (e:Provision)-[:TRANSLATION_OF]->(p) "
+              "RETURN o {.*} AS o, p.text AS text, e.text AS text_en, d.title AS doc_title, "
+              "d.short_title AS short_title, d.instrument AS instrument, d.version AS version, "
+              "d.effective AS effective, d.level AS level, d.current AS current, d.rank AS rank "
+              "ORDER BY d.rank DESC, o.doc_id, o.position SKIP $offset LIMIT $limit")
     rows = store.run(cypher, modality=modality, doc=doc, level=level, current=bool(current_only),
                      actors=list(targets) if targets is not None else None, stage=stage_id,
                      reg=regulator_duties, offset=int(offset), limit=int(limit))
-    pids = sorted({a for r in rows for a in _ancestors(r["o"]["provision_id"])})
-    pen: dict[str, list[str]] = {}
-    if pids:
-        for r in store.run("MATCH (x:Provision)-[:PENALIZES]->(t:Provision) WHERE t.id IN $ids "
-                           "RETURN t.id AS target, x.citation AS citation, x.order AS ord ORDER BY ord", ids=pids):
-            pen.setdefault(r["target"], [])
-            if r["citation"] not in pen[r["target"]]:
-                pen[r["target"]].append(r["citation"])
+    pen = _penalties(store, sorted({a for r in rows for a in _ancestors(r["o"]["provision_id"])}))
     out = []
     for r in rows:
         o = r["o"]
@@ -78,20 +110,26 @@ def query(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
         if targets is not None:
             reasons = [targets[a] for a in o.get("actors") or [] if a in targets]
             via = None if any(x is None for x in reasons) or not reasons else reasons[0]
-        penalties: list[str] = []
+        details: list[dict] = []
         for a in _ancestors(o["provision_id"]):
-            for c in pen.get(a, []):
-                if c not in penalties:
-                    penalties.append(c)
+            for d in pen.get(a, []):
+                if d["provision_id"] not in {x["provision_id"] for x in details}:
+                    details.append(d)
+        # explicit and inferred links before the catch-all ones (a general penalty is the fallback)
+        details.sort(key=lambda d: d["method"] == "general")
         out.append({
-            "id": o["id"], "modality": o["modality"], "actors": list(o.get("actors") or []),
+            "id": o["id"], "key": o.get("key") or o["id"], "modality": o["modality"],
+            "actors": list(o.get("actors") or []),
             "regulators": list(o.get("regulators") or []), "regulator_duty": bool(o.get("regulator_duty")),
             "stages": [{"id": s, "confidence": c} for s, c in zip(o.get("stage_ids") or [], o.get("stage_confidences") or [])],
-            "requirement_zh": o.get("requirement_zh"), "requirement_en": o.get("requirement_en"),
+            "requirement_zh": o.get("requirement_zh"),
+            "requirement_en": official_english(o.get("text") or "", r["text"] or "", r["text_en"]),
             "action": o.get("action"), "object": o.get("object"), "condition": o.get("condition"),
+            "exception": o.get("exception"), "elements": list(o.get("elements") or []),
             "provision_id": o["provision_id"], "citation": o["citation"], "doc_id": o["doc_id"],
-            "doc_title": r["doc_title"], "version": r["version"], "level": r["level"], "current": r["current"],
+            "instrument": r["instrument"], "doc_title": r["doc_title"], "short_title": r["short_title"],
+            "version": r["version"], "effective": r["effective"], "level": r["level"], "current": r["current"],
             "text": r["text"], "clause": o.get("text"), "confidence": o.get("confidence"),
-            "penalties": penalties, "inherited_via": via,
+            "penalties": [d["citation"] for d in details], "penalty_details": details, "inherited_via": via,
         })
     return out

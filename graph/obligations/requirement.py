@@ -1,52 +1,52 @@
-"""Short normalised requirement text in Chinese and English, built only from the clause and the glossary.
+"""The requirement text of an obligation, in the clause's own words.
 
-No machine translation: English is a template (actor + modal + verb + glossary terms of the object and condition);
-a verb or object without a glossary entry is named as such instead of guessed."""
+A register row must never drop a condition or a restriction, so the Chinese requirement is the clause itself,
+trimmed of what carries no meaning (a leading 同时，/此外，), with the bearer named where the clause leaves it implied
+(其…, 前款规定的…, no subject) and, for an item, the lead-in's bearer and modal before the item. Nothing is cut to a
+length. English is not made up here: the register shows the official translation of the same clause where one is
+aligned (graph.obligations.query), else says that there is none.
+"""
 from __future__ import annotations
 
 import re
 
 from corpus import taxonomy
+from graph.obligations.model import MODALITY_LABELS
 
-MODAL_ZH = {"obligation": "应当", "prohibition": "不得", "permission": "可以", "right": "有权"}
-MODAL_EN = {"obligation": "shall", "prohibition": "shall not", "permission": "may", "right": "has the right to"}
+LEADING = re.compile(r"^(?:同时|此外|另外|并且|其中|但是|但)[，,]")
+ANAPHOR = re.compile(r"^(?:其|该|上述|前款规定的|前两款规定的|本条规定的)")
+# the part of a lead-in that only announces its items (应当履行下列义务：, 不得有下列行为：)
+ANNOUNCE = re.compile(r"(?:履行|遵守|做到|采取|落实|承担)?(?:下列|以下)[^，。；：]{0,10}[：:]?$|[：:]$")
 
 
-def _who(ob) -> tuple[str, str]:
+def who(ob) -> str:
+    """The bearer's Chinese name(s) as the register shows them."""
     if ob.regulator_duty and ob.regulators:
         reg = taxonomy.regulators()
-        return "、".join(reg[r]["zh"] for r in ob.regulators), " and ".join(reg[r]["en"] for r in ob.regulators)
+        return "、".join(reg[r]["zh"] for r in ob.regulators if r in reg)
     if ob.actors:
         act = taxonomy.actors()
-        return "、".join(act[a]["zh"] for a in ob.actors), " and ".join(act[a]["en"] for a in ob.actors)
-    return (ob.actor_text or "（未明确主体）"), "[subject not stated]"
+        return "、".join(act[a]["zh"] for a in ob.actors if a in act)
+    return ob.actor_text or ""
 
 
-def _short(s: str, n: int) -> str:
-    s = re.sub(r"\s+", "", s).strip("，。；：,;: ")
-    return s if len(s) <= n else s[: n - 1] + "…"
+def _clean(s: str) -> str:
+    return re.sub(r"\s+", "", s or "").strip("，,；; ")
 
 
-def build_requirements(ob) -> None:
-    g = taxonomy.glossary()
-    who_zh, who_en = _who(ob)
-    modal_zh = MODAL_ZH[ob.modality]
-    body = _short(ob.predicate or f"{ob.action}{ob.object}", 60)
-    cond = f"（{_short(ob.condition, 40)}）" if ob.condition else ""
-    ob.requirement_zh = f"{cond}{who_zh}{modal_zh}{body}" if body else f"{cond}{who_zh}{modal_zh}…"
-    verb_en = g.en(ob.action) if ob.action else None
-    parts = [who_en, MODAL_EN[ob.modality]]
-    if verb_en:
-        parts.append(verb_en)
-    elif ob.action:
-        parts.append(f"[{ob.action}: not in glossary]")
-    terms = [t for t in g.zh_terms_in(ob.object or "") if t != ob.action]
-    en_terms = [g.en(t) for t in terms if g.en(t)]
-    if en_terms:
-        parts.append("— " + "; ".join(dict.fromkeys(en_terms)))
-    elif ob.object:
-        parts.append(f"[object not in glossary: {_short(ob.object, 20)}]")
-    if ob.condition:
-        cterms = [g.en(t) for t in g.zh_terms_in(ob.condition) if g.en(t)]
-        parts.append(f"(condition: {'; '.join(dict.fromkeys(cterms))})" if cterms else "(conditional)")
-    ob.requirement_en = " ".join(parts)
+def requirement_zh(ob, lead_text: str = "") -> str:
+    text = LEADING.sub("", _clean(ob.text))
+    bearer = who(ob)
+    if lead_text:  # an item of a list of duties: the lead-in's bearer and modal, then the item
+        lead = ANNOUNCE.sub("", LEADING.sub("", _clean(lead_text))).rstrip("，,：:")
+        item = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", text).rstrip("；;。")
+        return f"{lead}：{item}" if lead else item
+    named = bool(ob.actor_text and ob.actor_text in text[: max(8, text.find(MODALITY_LABELS[ob.modality][0]) + 1)])
+    if bearer and (ANAPHOR.match(text) or not named) and bearer not in text:
+        return f"【{bearer}】{ANAPHOR.sub('', text)}"
+    return text
+
+
+def build_requirements(ob, lead_text: str = "") -> None:
+    ob.requirement_zh = requirement_zh(ob, lead_text)
+    ob.requirement_en = ""  # the official translation is attached where it exists (graph.obligations.query)

@@ -42,12 +42,6 @@ class StageScorer:
         self._heading_cache: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ evidence
-    def _prior(self, doc_id: str) -> list[str]:
-        for prefix, ids in (self.cfg.get("doc_prior") or {}).items():
-            if doc_id.startswith(prefix):
-                return list(ids)
-        return []
-
     def title_stages(self, title: str) -> list[str]:
         """Stages an instrument's title names (召回, 出境, 说明书和标签…); genre words (注册审查指导原则) stripped."""
         if title not in self._title_cache:
@@ -96,7 +90,7 @@ class StageScorer:
                 ev[(sid, "leadin", "")] = 1.0
         for sid in self.heading_stages(heading):
             ev[(sid, "heading", "")] = 1.0
-        for sid in {*self._prior(doc_id), *self.title_stages(title)}:
+        for sid in self.title_stages(title):  # the instrument's subject, read from its title
             ev[(sid, "prior", "")] = 1.0
         if regulator:
             ev[("enforcement-liability", "regulator", "")] = 1.0

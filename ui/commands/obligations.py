@@ -6,10 +6,11 @@ import json
 import typer
 from rich.console import Console
 
+from graph.obligations.model import MODALITY_LABELS
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-MODAL_ZH = {"obligation": "应当", "prohibition": "不得", "permission": "可以", "right": "有权"}
 
 
 def obligations(
@@ -17,7 +18,7 @@ def obligations(
                                                           "md-registrant, hospital); inherited roles included"),
     stage: str = typer.Option(None, "--stage", "-s", help="lifecycle stage id, Chinese or English name (e.g. "
                                                           "post-market, 上市后监测与不良事件)"),
-    modality: str = typer.Option(None, "--modality", "-m", help="obligation | prohibition | permission | right"),
+    modality: str = typer.Option(None, "--modality", "-m", help="obligation | prohibition | permission | right | power"),
     doc: str = typer.Option(None, "--doc", "-d", help="document id (mdsr-2024) or instrument id (mdsr)"),
     level: str = typer.Option(None, "--level", help="law | administrative_regulation | departmental_rule | …"),
     all_versions: bool = typer.Option(False, "--all-versions", help="include superseded versions"),
@@ -38,8 +39,8 @@ def obligations(
     except ValueError as e:
         err.print(f"[red]✗[/red] {e}")
         raise typer.Exit(2)
-    if modality and modality not in MODAL_ZH:
-        err.print(f"[red]✗[/red] --modality {modality!r}: use one of {', '.join(MODAL_ZH)}")
+    if modality and modality not in MODALITY_LABELS:
+        err.print(f"[red]✗[/red] --modality {modality!r}: use one of {', '.join(MODALITY_LABELS)}")
         raise typer.Exit(2)
     try:
         store = GraphStore.connect()
@@ -70,7 +71,7 @@ def obligations(
         who = "、".join(acts[a]["zh"] for a in r["actors"] if a in acts) or \
             "、".join(regs[g]["zh"] for g in r.get("regulators") or [] if g in regs)
         stages = ", ".join(f"{s['id']} {s['confidence']:.2f}" for s in r["stages"]) or "—"
-        out.print(f"[bold]{r['citation']}[/bold]  [cyan]{MODAL_ZH[r['modality']]}[/cyan]  {who}  [dim]{r['id']}[/dim]")
+        out.print(f"[bold]{r['citation']}[/bold]  [cyan]{MODALITY_LABELS[r['modality']][1]}[/cyan]  {who}  [dim]{r['id']}[/dim]")
         out.print(f"  {r['requirement_zh']}")
         if r.get("requirement_en"):
             out.print(f"  [dim]{r['requirement_en']}[/dim]")

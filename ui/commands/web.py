@@ -24,10 +24,14 @@ def checklist(
     level: str = typer.Option(None, "--level", help="law | administrative_regulation | departmental_rule | …"),
     all_versions: bool = typer.Option(False, "--all-versions", help="include superseded versions"),
     no_inherited: bool = typer.Option(False, "--no-inherited", help="only duties addressed to this actor by name"),
-    title: str = typer.Option(None, "--title", help="title printed on the checklist"),
+    title: str = typer.Option(None, "--title", help="title printed on the register"),
+    group: str = typer.Option("instrument", "--group", help="DOCX sections: instrument | stage"),
+    merge: Path = typer.Option(None, "--merge", help="a filled register (.xlsx or .csv exported earlier): what was "
+                               "typed in its tracking columns is carried over; changed clauses are flagged"),
 ) -> None:
-    """Export a compliance checklist: one row per obligation with its pinpoint citation, the verbatim clause,
-    the penalties for breaching it, and empty Owner / Evidence / Status / Due columns."""
+    """Export an obligations register: one row per obligation, highest legal rank first, with its pinpoint
+    citation, verbatim clause, condition, required elements, penalties (tiers), and tracking columns (Owner,
+    Control, Evidence, Status, Review date, Notes, Verified by). --merge keeps the tracking of a filled register."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
@@ -39,6 +43,18 @@ def checklist(
               "(or give -o a file ending in one of them)")
     if modality and modality not in export.MODALITY_LABELS:
         _fail(f"--modality {modality!r}: choose one of {', '.join(export.MODALITY_LABELS)}")
+    if group not in export.GROUPS:
+        _fail(f"--group {group!r}: choose one of {', '.join(export.GROUPS)}")
+    from ui import register
+
+    filled = []
+    if merge is not None:
+        if not merge.is_file():
+            _fail(f"--merge {merge}: no such file — give the filled register (.xlsx or .csv) to merge")
+        try:
+            filled = register.read_filled(merge)
+        except ValueError as exc:
+            _fail(f"--merge: {exc}")
     a = export.resolve_taxonomy_id("actor", actor)
     s = export.resolve_taxonomy_id("stage", stage)
     for kind, given, got in (("actor", actor, a), ("stage", stage, s)):
@@ -64,10 +80,17 @@ def checklist(
                 current_only=not all_versions, include_inherited=not no_inherited,
                 progress=lambda done, _total: bar.update(t, completed=done))
             rows = export.rows_from_obligations(obs)
+            facts = register.facts(queries, {r.doc_id for r in rows})
+            report = None
+            if merge is not None:
+                report = register.merge(rows, filled)
+                facts.merged_from = merge.name
+                facts.merge_counts = {"kept": report.kept, "changed": report.changed, "new": report.new}
             bar.update(t, description=f"writing {fmt}", completed=0, total=len(rows) or 1)
-            data = export.render(rows, fmt, title=title or "合规清单 Compliance checklist",
+            data = export.render(rows, fmt, title=title or "义务登记册 Obligations register",
                                  filters={"actor": a, "stage": s, "doc": doc, "modality": modality, "level": level},
-                                 progress=lambda done, total: bar.update(t, completed=done, total=total or 1))
+                                 progress=lambda done, total: bar.update(t, completed=done, total=total or 1),
+                                 facts=facts, group=group, removed=report.removed if report else ())
     finally:
         if hasattr(store, "close"):
             store.close()
@@ -76,6 +99,10 @@ def checklist(
     if not rows:
         typer.secho("no obligations match these filters; the checklist is empty", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"{len(rows)} obligations -> {output}")
+    if merge is not None and report is not None:
+        typer.echo(f"merged {merge.name}: {report.kept} kept, {report.changed} changed — review, {report.new} new, "
+                   f"{len(report.removed)} removed" + (" (listed on the Removed sheet)" if fmt == "xlsx" and
+                                                       report.removed else ""))
 
 
 def serve(
