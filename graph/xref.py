@@ -686,12 +686,12 @@ def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
 # A penalty paragraph that sanctions breaches of the whole text (违反本法规定处理个人信息，或者…未履行本法规定的…义务的，
 # 由…责令改正…罚款) covers every duty of that text that no explicit or inferred link already covers: such links are
 # marked method 'general' (score 0), so a register or an answer can show the catch-all penalty with that caveat.
-_GENERAL = re.compile(r"^[^。；]{0,40}?违反本(?:法|条例|办法|规定|细则)(?:的)?规定[^。；]{0,60}?的[，,]")
+_GENERAL = re.compile(r"^[^。；]{0,40}?违反本(?:法|条例|办法|规定|细则)(?:的)?(?:其他)?(?:有关)?规定[^。；]{0,60}?的[，,]")
 
 
 def general_penalties(pd: ParsedDocument, linked: set[str]) -> list[dict]:
-    """PENALIZES rows (method 'general') from a document's catch-all penalty paragraphs to the articles holding a
-    duty of a regulated party that `linked` (explicit and inferred targets) does not already cover."""
+    """PENALIZES rows (method 'general') from a document's catch-all penalty paragraphs to every article holding a
+    duty of a regulated party (`linked`, the explicit and inferred targets, is kept for callers' symmetry)."""
     found = _penalty_doc(pd)
     if found is None:
         return []
@@ -704,18 +704,22 @@ def general_penalties(pd: ParsedDocument, linked: set[str]) -> list[dict]:
         if children.get(p.id) or re.search(r"下列[^，。；]{0,6}之一|第" + NUM + "条", own):
             continue  # a lead-in to listed conducts, or one that cites articles: handled by the other readers
         m = _GENERAL.match(own)
-        if not m or not re.search(r"罚款|警告|吊销|责令", own) or _OFFICIALS.search(m.group(0)) or \
+        if not m or not re.search(r"罚款|警告|吊销|责令|追究法律责任", own) or _OFFICIALS.search(m.group(0)) or \
                 _AUTHORITY.match(own.strip()):
             continue
         # general only when no particular conduct is described: nothing after 违反本法规定, or only a breach of the
         # text's duties again (…未履行本法规定的…义务); "违反本法规定，未取得许可证擅自执业的" is a specific conduct
-        conduct = re.split(r"违反本(?:法|条例|办法|规定|细则)(?:的)?规定", m.group(0), maxsplit=1)[1]
+        conduct = re.split(r"违反本(?:法|条例|办法|规定|细则)(?:的)?(?:其他)?(?:有关)?规定", m.group(0), maxsplit=1)[1]
         conduct = conduct.strip("，, 的")
         if len(conduct) <= 2 or re.search(r"未履行本(?:法|条例|办法|规定)规定的", conduct):
             general.append((p.id, m.group(0)))
     if not general:
         return []
-    covered = {re.sub(r"(/art\d+).*", r"\1", d) for d in linked}
+    # every duty article, also those an explicit or inferred link covers: the catch-all applies to them as well
+    # (registers list it after the specific penalty) — except a catch-all for the *other* provisions (违反本条例其他
+    # 有关规定的), which leaves out what the specific penalty articles name
+    others = any("其他" in text for _, text in general[:1])
+    covered = {re.sub(r"(/art\d+).*", r"\1", d) for d in linked} if others else set()
     rows = []
     for p in pd.provisions:
         if p.kind != "article" or p.id in ix.penalty or p.id in covered:

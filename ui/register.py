@@ -360,7 +360,7 @@ def merge(rows: list[RegisterRow], filled: list[FilledRow], *, min_similarity: f
     for f in pending:
         inst = f.key.split(":", 1)[0]
         free = [r for r in rows if r.key not in taken and (r.instrument or r.key.split(":", 1)[0]) == inst]
-        same_place = [r for r in free if f.source_id and r.id == f.source_id]
+        same_place = [r for r in free if f.source_id and r.id == f.source_id and _similar(f.clause, r.clause) >= 0.5]
         best = same_place[0] if same_place else None
         if best is None and free and f.clause:
             score, best = max(((_similar(f.clause, r.clause), r) for r in free), key=lambda x: x[0])

@@ -522,12 +522,12 @@ class Extractor:
             if inherited is not None and inherited[0] is None:
                 continue  # an item of a descriptive or sanction list (…包括：, 有下列情形之一的，由…处罚：)
             if inherited is not None and inherited[0] == "elements":
-                owner = inherited[1]
-                if si == 0:  # the item is a required element (or a case) of the lead-in's duty
-                    owner.elements.append(re.sub(r"\s+", "", unit.text).rstrip("；;。"))
-                    owner.element_ids.append(unit.provision.id)
-                else:
-                    owner.elements[-1] += s
+                for owner in inherited[1]:  # the item is a required element (or a case) of the lead-in's duties
+                    if si == 0:
+                        owner.elements.append(re.sub(r"\s+", "", unit.text).rstrip("；;。"))
+                        owner.element_ids.append(unit.provision.id)
+                    elif owner.elements:
+                        owner.elements[-1] += s
                 continue
             if any(r.search(s) for r in self.non_norm):
                 if unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
@@ -599,12 +599,15 @@ class Extractor:
                 out.append(ob)
             if unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")) and out and \
                     out[-1].provision_id == unit.provision.id and \
-                    (ELEMENT_LEADIN.search(s.rstrip()) or CASES_LEADIN.search(s)):
-                # the items are the contents (or the cases) of this one duty: they become its elements
-                lead_ob = out[-1]
-                if CASES_LEADIN.search(s) and not lead_ob.condition:
-                    lead_ob.condition = CASES_LEADIN.search(s).group(0)
-                leadin[unit.provision.id] = ("elements", lead_ob)
+                    (ELEMENT_LEADIN.search(s.rstrip()) or CASES_LEADIN.search(unit.text)):
+                # the items are the contents of this duty, or the cases in which the lead-in's duties apply (有下列
+                # 情形之一的，…应当…；…可以…：): they become the elements of every duty the lead-in states
+                owners = [o for o in out if o.provision_id == unit.provision.id] if CASES_LEADIN.search(unit.text) \
+                    else [out[-1]]
+                for o in owners:
+                    if CASES_LEADIN.search(unit.text) and not o.condition:
+                        o.condition = CASES_LEADIN.search(unit.text).group(0)
+                leadin[unit.provision.id] = ("elements", owners)
             elif unit.role == "leadin" and clauses and s.rstrip().endswith(("：", ":")):
                 # the lead-in announces items: its duty is expressed by the items, not by itself
                 lead_ob = out.pop() if out and out[-1].provision_id == unit.provision.id else None

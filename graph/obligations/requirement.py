@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from corpus import taxonomy
-from graph.obligations.model import MODALITY_LABELS
 
 LEADING = re.compile(r"^(?:同时|此外|另外|并且|其中|但是|但)[，,]")
 ANAPHOR = re.compile(r"^(?:其|该|上述|前款规定的|前两款规定的|本条规定的)")
@@ -41,7 +40,7 @@ def requirement_zh(ob, lead_text: str = "") -> str:
         lead = ANNOUNCE.sub("", LEADING.sub("", _clean(lead_text))).rstrip("，,：:")
         item = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", text).rstrip("；;。")
         return f"{lead}：{item}" if lead else item
-    named = bool(ob.actor_text and ob.actor_text in text[: max(8, text.find(MODALITY_LABELS[ob.modality][0]) + 1)])
+    named = bool(ob.actor_text and ob.actor_text in text)
     if bearer and (ANAPHOR.match(text) or not named) and bearer not in text:
         return f"【{bearer}】{ANAPHOR.sub('', text)}"
     return text

@@ -71,7 +71,8 @@ def test_medical_institution_inherits_personal_information_processor_duties(smal
     pipl = [r for r in rows if r["doc_id"] == "pipl"]
     assert direct and pipl
     assert all("个人信息处理者" in r["inherited_via"] for r in pipl if "pi-handler" in r["actors"])
-    assert any(r["citation"] == "《个人信息保护法》第五十五条第（一）项" for r in pipl)
+    # PIPL 55: one duty (impact assessment) whose listed cases are its elements
+    assert any(r["citation"] == "《个人信息保护法》第五十五条" and len(r["elements"]) == 5 for r in pipl)
     only_direct = query(store, actor="medical-institution", include_inherited=False, limit=1000)
     assert not [r for r in only_direct if r["doc_id"] == "pipl"]
 

@@ -193,11 +193,12 @@ def test_checklist_xlsx_for_registrant_post_market(client):
     r = _checklist(client, "xlsx")
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     assert 'filename="checklist-md-registrant-post-market.xlsx"' in r.headers["content-disposition"]
-    ws = load_workbook(io.BytesIO(r.content))["Checklist"]
+    ws = load_workbook(io.BytesIO(r.content))["Register"]
     header = [c.value for c in ws[1]]
-    assert header[:2] == ["编号 ID", "类型 Modality"] and header[-4:] == [
-        "负责人 Owner", "证据 Evidence", "状态 Status", "期限 Due"]
-    assert ws.freeze_panes == "B2" and ws.auto_filter.ref.startswith("A1:")
+    assert header[:3] == ["编号 Register ID", "变更 Change", "法律层级 Legal rank"] and header[-8:-1] == [
+        "负责人 Owner", "控制措施 Control", "证据 Evidence", "状态 Status", "复核日期 Review date", "备注 Notes",
+        "核验人 Verified by"]
+    assert ws.freeze_panes == "F2" and ws.auto_filter.ref.startswith("A1:")
     rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
     assert len(rows) == int(r.headers["x-checklist-rows"]) > 0
     art62 = [x for x in rows if x["出处 Citation"].startswith("《医疗器械监督管理条例》第六十二条第一款")]
@@ -210,7 +211,10 @@ def test_checklist_xlsx_for_registrant_post_market(client):
 def test_checklist_docx_has_a_heading_per_stage(client):
     from docx import Document
 
-    d = Document(io.BytesIO(_checklist(client, "docx").content))
+    r = client.post("/v1/checklists", json={"actor": "医疗器械注册人", "stage": "post-market", "format": "docx",
+                                            "group": "stage"})
+    assert r.status_code == 200, r.text
+    d = Document(io.BytesIO(r.content))
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
     assert any(h.startswith("上市后监测与不良事件") for h in headings), headings
     cells = " ".join(c.text for t in d.tables for row in t.rows for c in row.cells)

@@ -143,8 +143,9 @@ def test_export_buttons_download_the_checklist(shared_backend, monkeypatch):
     mgr = RecordingMediaFileManager.instances[-1]
     url = mgr.execute_deferred(buttons["dl_xlsx"].proto.deferred_file_id)  # what pressing the button does
     data = mgr._storage.get_file(url.rsplit("/", 1)[-1].split(".")[0]).content
-    ws = load_workbook(io.BytesIO(data))["Checklist"]
-    cites = [ws.cell(row=r, column=7).value for r in range(2, ws.max_row + 1)]
+    ws = load_workbook(io.BytesIO(data))["Register"]
+    col = {c.value: c.column for c in ws[1]}["出处 Citation"]
+    cites = [ws.cell(row=r, column=col).value for r in range(2, ws.max_row + 1)]
     assert any(c.startswith("《医疗器械监督管理条例》第六十二条第一款\n") for c in cites)
 
 

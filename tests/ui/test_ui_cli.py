@@ -24,15 +24,19 @@ def test_checklist_xlsx_for_registrant_post_market(loaded_store, tmp_path):
     r = yigui("checklist", "--actor", "医疗器械注册人", "--stage", "post-market", "-o", str(out))
     assert r.returncode == 0, r.stderr
     n = int(r.stdout.split()[0])
-    ws = load_workbook(out)["Checklist"]
+    ws = load_workbook(out)["Register"]
     assert ws.max_row == n + 1
-    rows = {ws.cell(row=i, column=7).value.split("\n")[0]: i for i in range(2, ws.max_row + 1)}
+    col = {c.value: c.column for c in ws[1]}
+    rows = {ws.cell(row=i, column=col["出处 Citation"]).value.split("\n")[0]: i for i in range(2, ws.max_row + 1)}
     assert "《医疗器械监督管理条例》第六十二条第一款" in rows
     i = rows["《医疗器械监督管理条例》第六十二条第一款"]
-    assert "医疗器械注册人" in ws.cell(row=i, column=3).value  # actor (via 注册人、备案人)
-    assert "上市后监测与不良事件" in ws.cell(row=i, column=4).value
+    assert "医疗器械注册人" in ws.cell(row=i, column=col["主体 Actor(s)"]).value  # actor (via 注册人、备案人)
+    assert "上市后监测与不良事件" in ws.cell(row=i, column=col["阶段 Stage(s)"]).value
+    assert ws.cell(row=i, column=col["编号 Register ID"]).value.startswith("mdsr:")
     about = {r[0].value: r[1].value for r in load_workbook(out)["About"].iter_rows()}
     assert "医疗器械注册人" in about["筛选 Filters"]
+    assert len(about["语料指纹 Corpus fingerprint"]) == 16
+    assert about["mdsr-2024"] == "医疗器械监督管理条例（2024年修订）"  # each document's version is named
 
 
 def test_checklist_carries_penalty_citations(loaded_store, tmp_path):
