@@ -298,6 +298,7 @@ def extract(parsed_docs: list[ParsedDocument], *, only: set[str] | None = None, 
             result.edges += infer_penalties(pd, explicit)
             linked = {e["dst"] for e in result.edges if e["type"] == "PENALIZES" and e["dst"].startswith(doc.id + "/")}
             result.edges += general_penalties(pd, linked)
+            result.edges += state_penalties(pd)
     return result
 
 
@@ -689,6 +690,34 @@ def infer_penalties(pd: ParsedDocument, explicit_srcs: set[str]) -> list[dict]:
 _GENERAL = re.compile(r"^[^。；]{0,40}?违反本(?:法|条例|办法|规定|细则)(?:的)?(?:其他)?(?:有关)?规定[^。；]{0,60}?的[，,]")
 
 
+# the catch-all for the State's own organs (国家机关不履行本法规定的个人信息保护义务的，由其上级机关…责令改正): it covers the
+# articles whose duties a 国家机关 bears (PIPL 34–36, DSL 38–40)
+_STATE_GENERAL = re.compile(r"^国家机关(?:不履行|违反)本(?:法|条例|办法|规定)规定的[^。；，]{0,20}(?:义务|规定)的")
+_STATE_DUTY = re.compile(r"^国家机关[^。；]{0,60}?(?:应当|不得)")
+
+
+def state_penalties(pd: ParsedDocument) -> list[dict]:
+    """PENALIZES rows (method 'general') from a catch-all penalty on State organs to the articles that bind them."""
+    found = _penalty_doc(pd)
+    if found is None:
+        return []
+    ix, children = found
+    src = next((p for p in pd.provisions if p.id in ix.penalty and p.kind == "paragraph"
+                and _STATE_GENERAL.match(_own_text(p, children).strip())), None)
+    if src is None:
+        return []
+    text = _STATE_GENERAL.match(_own_text(src, children).strip()).group(0)
+    rows = []
+    for p in pd.provisions:
+        if p.kind != "article" or p.id in ix.penalty:
+            continue
+        parts = children.get(p.id) or [p]
+        if any(_STATE_DUTY.match(_own_text(c, children).strip()) for c in parts):
+            rows.append({"type": "PENALIZES", "src": src.id, "dst": p.id, "dst_label": "Provision",
+                         "props": {"method": "general", "score": 0.0, "text": text[:80]}})
+    return rows
+
+
 def general_penalties(pd: ParsedDocument, linked: set[str]) -> list[dict]:
     """PENALIZES rows (method 'general') from a document's catch-all penalty paragraphs to every article holding a
     duty of a regulated party (`linked`, the explicit and inferred targets, is kept for callers' symmetry)."""
@@ -725,8 +754,11 @@ def general_penalties(pd: ParsedDocument, linked: set[str]) -> list[dict]:
         if p.kind != "article" or p.id in ix.penalty or p.id in covered:
             continue
         parts = children.get(p.id) or [p]
-        duty = any(_DUTY.search(_own_text(c, children)) and not _REGULATOR.match(_own_text(c, children).strip())
-                   and not _AUTHORITY.match(_own_text(c, children).strip()) for c in parts)
+        # a sentence that binds a regulated party (…应当/不得/方可…) not led by a regulator; a regulator's paragraph
+        # may still end with the party's duty (…个人信息处理者应当按照要求采取措施，进行整改)
+        sentences = [x.strip() for c in parts for x in re.split(r"(?<=[。；])", _own_text(c, children)) if x.strip()]
+        duty = any((_DUTY.search(x) or "方可" in x) and not _REGULATOR.match(x) and not _AUTHORITY.match(x)
+                   for x in sentences)
         if not duty:
             continue
         for src, text in general[:1]:

@@ -274,7 +274,7 @@ def _display_width(text: str) -> int:
 
 
 # column width bounds (Excel character units): long prose wraps inside MAX_WIDTH; tracking columns stay writable
-MIN_WIDTH, MAX_WIDTH, TRACK_WIDTH = 10, 60, 18
+MIN_WIDTH, MAX_WIDTH, TRACK_WIDTH = 10, 44, 16
 
 
 def _fitted_widths(rows: list[RegisterRow]) -> list[int]:
@@ -346,7 +346,7 @@ def _xlsx(rows: list[RegisterRow], title: str, filters: dict[str, Any], progress
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = 2  # A3 landscape, two pages across: what the law says, then the tracking columns
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
@@ -565,7 +565,7 @@ def _docx(rows: list[RegisterRow], title: str, filters: dict[str, Any], progress
                 elif field == "actors":
                     p.add_run("\n".join(r.actors))
                     if r.inherited_via:
-                        via = cell.add_paragraph().add_run(f"（适用理由 applies via: {r.inherited_via}）")
+                        via = cell.add_paragraph().add_run(f"（适用理由 applies via: {r.via_short}）")
                         via.font.size = Pt(7)
                 elif field == "penalties":
                     run = p.add_run(r.cell("penalties"))

@@ -89,6 +89,11 @@ class RegisterRow(BaseModel):
     verified_by: str = ""
 
     @property
+    def via_short(self) -> str:
+        """The reason an inherited duty applies, in Chinese only (the register's narrow actor column)."""
+        return (self.inherited_via or "").split(" / ")[0]
+
+    @property
     def full_citation(self) -> str:
         """Pinpoint citation plus the instrument's full title and version, as exports must show."""
         tail = self.doc_title
@@ -179,6 +184,12 @@ def _penalty_refs(details: Iterable[dict], citations: Iterable[str]) -> list[Pen
     out: list[PenaltyRef] = []
     for d in details or []:
         tiers = penalty.summary_zh(penalty.parse(d.get("text") or ""))
+        esc = d.get("escalation") or {}
+        if esc.get("text"):
+            more = penalty.summary_zh(penalty.parse(esc["text"]))
+            if more:
+                tiers = f"{tiers}；{esc['citation']}（情节严重等 aggravated）：{more}" if tiers else \
+                    f"{esc['citation']}：{more}"
         out.append(PenaltyRef(citation=d.get("citation") or d.get("provision_id") or "", provision_id=d.get(
             "provision_id") or "", method=d.get("method") or "explicit", tiers_zh=tiers, evidence=d.get("evidence") or ""))
     if not out:

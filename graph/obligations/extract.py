@@ -34,9 +34,14 @@ ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
 # a lead-in that requires one thing with listed contents (应当包括下列内容, 载明下列事项, 提交下列资料, 具备下列条件) or
 # that lists the cases a duty applies in (有下列情形之一的，…应当…): its items are the duty's elements, not duties of
 # their own; a lead-in announcing duties (应当履行下列义务, 不得有下列行为, 采取下列措施) keeps one duty per item
-ELEMENT_LEADIN = re.compile(r"(?:下列|以下)(?:[^，。；：]{0,8}?)(?:内容|事项|信息|资料|材料|文件|条件|要素|项目|说明)"
+ELEMENT_LEADIN = re.compile(r"(?:下列|以下|下述)(?:[^，。；：]{0,8}?)(?:内容|事项|信息|资料|材料|文件|条件|要素|项目|说明|原则)"
                             r"[^，。；]{0,6}[：:]?$|(?:包括|载明|注明|列明)[：:]$")
-CASES_LEADIN = re.compile(r"(?:有|具有|出现|存在|发生|属于)下列(?:[^，。；]{0,6})?(?:情形|情况|行为)(?:之一)?")
+# the State as the subject (中华人民共和国可以…对等采取措施, 国家应当…): a duty or power of the State, never of the party
+# the instrument otherwise speaks to
+STATE_SUBJECT = re.compile(r"(?:^|[，,；;])\s*(?:中华人民共和国|国家)(?:依法|也|还|应当)?\s*$")
+# what a party "may" do that is a claim on someone else (可以请求赔偿, 可以申请复评, 可以投诉, 可以向人民法院起诉)
+CLAIM = re.compile(r"^(?:依法)?(?:向[^，。；]{1,20})?(?:请求|申请|要求|投诉|举报|控告|起诉|提起诉讼|申诉|提出异议|提请)")
+CASES_LEADIN = re.compile(r"(?:有|具有|出现|存在|发生|属于)(?:下列|以下|下述)(?:[^，。；]{0,6})?(?:情形|情况|行为)(?:之一)?")
 ABBREVIATION = re.compile(r"(?P<full>[\u4e00-\u9fa5、]{2,40})（以下(?:简)?称“?(?P<abbr>[^”）]{1,15})”?）")
 
 
@@ -183,19 +188,25 @@ class Extractor:
         for (unit, _si, _s), doc in zip(sents, docs):
             if not len(doc.spans["modal"]):
                 continue
-            ents = [e for e in doc.ents if e.start_char == 0 and e.label_ == "ACTOR"]
-            if not ents:
+            ents = [e for e in doc.ents if e.label_ == "ACTOR"]
+            if not ents or ents[0].start_char != 0:
                 continue
+            group = [ents[0]]  # the coordinated subject: 医疗器械注册人或者备案人 is both
+            for e in ents[1:]:
+                if doc.text[group[-1].end_char:e.start_char].strip() in self.conj:
+                    group.append(e)
+                else:
+                    break
+            key = tuple(sorted(set(self._bind([e.ent_id_ for e in group]))))
             chapter = (getattr(unit.provision, "path", None) or [""])[0]
-            by_chapter.setdefault(chapter, Counter())[ents[0].ent_id_] += 1
-            whole[ents[0].ent_id_] += 1
+            by_chapter.setdefault(chapter, Counter())[key] += 1
+            whole[key] += 1
         top = lambda c: c.most_common(1)[0][0] if c and c.most_common(1)[0][1] >= 2 else None  # noqa: E731
         return {ch: a for ch, c in by_chapter.items() if (a := top(c))}, top(whole)
 
     def _default_actor(self, unit) -> list[str]:
         chapter = (getattr(unit.provision, "path", None) or [""])[0]
-        actor = self._chapter_actor.get(chapter) or self._doc_actor
-        return [actor] if actor else []
+        return list(self._chapter_actor.get(chapter) or self._doc_actor or ())
 
     def _bind(self, ids: list[str]) -> list[str]:
         out: list[str] = []
@@ -521,6 +532,12 @@ class Extractor:
             inherited = leadin.get(unit.provision.parent_id) if unit.role == "item" else None
             if inherited is not None and inherited[0] is None:
                 continue  # an item of a descriptive or sanction list (…包括：, 有下列情形之一的，由…处罚：)
+            if inherited is not None and inherited[0] == "open":
+                # a lead-in without a modal (…根据下列情况分别作出是否受理的决定：): an item is a duty only by its own
+                # cue, its bearer the lead-in's
+                inherited = (None, inherited[1]) if doc.spans["modal"] else None
+                if inherited is None:
+                    continue
             if inherited is not None and inherited[0] == "elements":
                 for owner in inherited[1]:  # the item is a required element (or a case) of the lead-in's duties
                     if si == 0:
@@ -558,6 +575,8 @@ class Extractor:
                 if modality == "permission" and level == "technical_guideline":
                     continue  # a guideline's 可/可以 offers a way of doing it, not a liberty a register lists
                 subj = self._subject(cl)
+                if subj is None and STATE_SUBJECT.search(cl.doc.text[cl.start:cl.cue.start_char]):
+                    subj = ([], ["government"], cl.doc.text[cl.start:cl.cue.start_char].strip("，,；; ")[-7:], 0.8)
                 conf = 0.8
                 implied = None if subj is not None else self._implied(cl)
                 if implied:
@@ -592,6 +611,8 @@ class Extractor:
                 ob.condition = self._condition(cl, subj_end)
                 if modality == "permission" and ob.actors and all(a in ("individual", "patient", "consumer", "injured-party", "near-relatives") for a in ob.actors) and "有权" in cl.text:
                     ob.modality = "right"
+                if modality == "permission" and not st.regulator and CLAIM.match(doc.text[cl.cue.end_char:cl.end]):
+                    ob.modality = "right"  # 可以请求/申请/投诉/起诉…: a claim against someone else is a right
                 if ob.regulator_duty and ob.modality in ("right", "permission"):
                     ob.modality = "power"  # a regulator's 有权/可以 is a power it holds, not a right or a liberty
                 ob.confidence = conf
@@ -615,7 +636,7 @@ class Extractor:
                     counters[unit.provision.id] -= 1
                 leadin[unit.provision.id] = (lead_ob, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
             elif unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
-                leadin[unit.provision.id] = (None, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
+                leadin[unit.provision.id] = ("open", _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
         return out
 
     def _carry_from(self, doc, st: _State) -> None:

@@ -52,6 +52,22 @@ def _penalties(store, pids: list[str]) -> dict[str, list[dict]]:
         if all(d["provision_id"] != r["src"] for d in seen):
             seen.append({"provision_id": r["src"], "citation": r["citation"], "text": r["text"] or "",
                          "method": r["method"] or "explicit", "evidence": r["ref"] or ""})
+    # the paragraph that escalates a penalty paragraph (有前款规定的违法行为，情节严重的，…) belongs with it: a register
+    # states the highest tier too
+    nxt = {}
+    for ds in pen.values():
+        for d in ds:
+            m = re.match(r"^(.*/p)(\d+)$", d["provision_id"])
+            if m:
+                nxt[d["provision_id"]] = f"{m.group(1)}{int(m.group(2)) + 1}"
+    if nxt:
+        found = {r["id"]: r for r in store.run("MATCH (p:Provision) WHERE p.id IN $ids RETURN p.id AS id, "
+                                               "p.text AS text, p.citation AS citation", ids=sorted(set(nxt.values())))}
+        for ds in pen.values():
+            for d in ds:
+                e = found.get(nxt.get(d["provision_id"], ""))
+                if e and re.match(r"^\s*(?:有前款|前款规定的|违反前款|有前两款)", e["text"] or ""):
+                    d["escalation"] = {"citation": e["citation"], "text": e["text"]}
     return pen
 
 

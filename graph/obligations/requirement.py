@@ -15,7 +15,7 @@ from corpus import taxonomy
 LEADING = re.compile(r"^(?:同时|此外|另外|并且|其中|但是|但)[，,]")
 ANAPHOR = re.compile(r"^(?:其|该|上述|前款规定的|前两款规定的|本条规定的)")
 # the part of a lead-in that only announces its items (应当履行下列义务：, 不得有下列行为：)
-ANNOUNCE = re.compile(r"(?:履行|遵守|做到|采取|落实|承担)?(?:下列|以下)[^，。；：]{0,10}[：:]?$|[：:]$")
+ANNOUNCE = re.compile(r"(?:履行|遵守|做到|采取|落实|承担)?(?:下列|以下|下述)[^，。；：]{0,10}[：:]?$|[：:]$")
 
 
 def who(ob) -> str:
