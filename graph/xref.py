@@ -787,6 +787,7 @@ def _best_duties(q, cands, by_id, children, doc_id) -> list[tuple[str, float]]:
     out = []
     for art, s, cid in near:
         if s >= INFER_THRESHOLD:
-            single = len(children.get(f"{doc_id}/art{art}", [])) <= 1 and by_id[cid].kind != "item"
-            out.append((f"{doc_id}/art{art}" if single else cid, s))
+            # a paragraph match stands for its article (a described conduct seldom keeps to one 款: 未开展不良事件监测，
+            # 未按照要求报告 spans both paragraphs of MDSR 62); an item is a duty of its own and keeps its pinpoint
+            out.append((f"{doc_id}/art{art}" if by_id[cid].kind != "item" else cid, s))
     return out

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from graph.obligations.model import MODALITY_LABELS as _MODALITIES
+from ui.register import label as _register_label
 from ui.register import (COLUMNS, NO_ENGLISH, STATUS_CHOICES, TRACKING, ChecklistRow, RegisterFacts, RegisterRow,
                          group_rows, rows_from_obligations)
 
@@ -77,15 +78,8 @@ def _names(entry: dict) -> tuple[str, str]:
 
 
 def label(kind: Literal["actor", "stage"], ident: str) -> str:
-    """Bilingual display name for a taxonomy id: 医疗器械注册人 (Registrant); the id itself when unknown."""
-    tax = actor_taxonomy() if kind == "actor" else stage_taxonomy()
-    entry = tax.get(ident)
-    if not entry:
-        return ident
-    zh, en = _names(entry)
-    if zh and en:
-        return f"{zh} ({en})"
-    return zh or en or ident
+    """Bilingual display name for a taxonomy id (one implementation: ui.register.label over corpus.taxonomy)."""
+    return _register_label(kind, ident)
 
 
 def taxonomy_options(kind: Literal["actor", "stage"]) -> list[tuple[str, str]]:
@@ -336,7 +330,7 @@ def _xlsx(rows: list[RegisterRow], title: str, filters: dict[str, Any], progress
         ws.row_dimensions[i + 1].height = min(409, 15 * lines + 3)
         _tick(progress, i, len(rows))
     last = get_column_letter(len(COLUMNS))
-    ws.freeze_panes = "F2"
+    ws.freeze_panes = "C2"  # the register id and the citation stay in view
     ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
     status_col = get_column_letter([f for f, _ in COLUMNS].index("status") + 1)
     if rows:
@@ -446,8 +440,8 @@ DOCX_COLUMNS: list[tuple[str, str, float]] = [  # (field, header, width cm) — 
     ("modality", "类型 Type", 1.7),
     ("actors", "主体 Actor", 2.8),
     ("requirement", "要求 Requirement", 8.0),
-    ("citation", "出处与原文 Citation & clause", 8.2),
-    ("penalties", "罚则 Penalties", 4.1),
+    ("citation", "出处与原文 Citation & clause", 7.0),
+    ("penalties", "罚则 Penalties", 5.3),
     ("owner", "负责人 Owner", 2.2),
     ("control", "控制措施 Control", 2.6),
     ("evidence", "证据 Evidence", 2.6),

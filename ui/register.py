@@ -136,23 +136,23 @@ class RegisterRow(BaseModel):
 
 ChecklistRow = RegisterRow  # the name the app and older callers use
 
-# (field, header): the XLSX/CSV columns, in order; the tracking columns come after what the law says
+# (field, header): the XLSX/CSV columns, in order: what the duty is first (a printed A3 page holds them), then the
+# verbatim clause, the official English and the rank, then the tracking columns the user fills
 COLUMNS: list[tuple[str, str]] = [
     ("key", "编号 Register ID"),
-    ("change", "变更 Change"),
-    ("level", "法律层级 Legal rank"),
-    ("instrument", "文件与版本 Instrument & version"),
     ("citation", "出处 Citation"),
-    ("effective", "施行日期 Effective"),
     ("modality", "类型 Type"),
     ("actors", "主体 Actor(s)"),
-    ("stages", "阶段 Stage(s)"),
-    ("condition", "条件与例外 Condition & exception"),
     ("requirement_zh", "要求 Requirement (中文)"),
-    ("requirement_en", "Requirement (English)"),
+    ("condition", "条件与例外 Condition & exception"),
     ("elements", "应包含的要素 Required elements"),
     ("penalties", "罚则 Penalties"),
+    ("stages", "阶段 Stage(s)"),
+    ("change", "变更 Change"),
     ("clause", "条文原文 Clause (verbatim)"),
+    ("requirement_en", "Requirement (English)"),
+    ("level", "法律层级 Legal rank"),
+    ("effective", "施行日期 Effective"),
     *TRACKING,
     ("id", "条款编号 Source ID"),
 ]

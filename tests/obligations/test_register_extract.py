@@ -74,3 +74,12 @@ def test_one_row_per_duty_of_a_paragraph():
     obs = extract([pd]).obligations
     assert [o.modality for o in obs] == ["obligation", "prohibition"]
     assert obs[0].text == "经营者应当建立台账。经营者应当保存记录。"
+
+
+def test_a_users_own_law_gets_its_bearer_from_its_own_text():
+    from graph.obligations import extract
+
+    pd = parse_law("第一条　医疗器械经营企业应当建立进货查验记录制度。\n第二条　医疗器械经营企业应当如实记录销售情况。\n"
+                   "第三条　销售记录应当保存至医疗器械有效期满后2年。\n", "my-own-rules")
+    (art3,) = [o for o in extract([pd]).obligations if o.provision_id.startswith("my-own-rules/art3")]
+    assert art3.actors == ["md-distributor"]  # the party the text speaks to, not a default by id

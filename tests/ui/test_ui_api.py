@@ -195,10 +195,10 @@ def test_checklist_xlsx_for_registrant_post_market(client):
     assert 'filename="checklist-md-registrant-post-market.xlsx"' in r.headers["content-disposition"]
     ws = load_workbook(io.BytesIO(r.content))["Register"]
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["编号 Register ID", "变更 Change", "法律层级 Legal rank"] and header[-8:-1] == [
+    assert header[:3] == ["编号 Register ID", "出处 Citation", "类型 Type"] and header[-8:-1] == [
         "负责人 Owner", "控制措施 Control", "证据 Evidence", "状态 Status", "复核日期 Review date", "备注 Notes",
         "核验人 Verified by"]
-    assert ws.freeze_panes == "F2" and ws.auto_filter.ref.startswith("A1:")
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
     rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
     assert len(rows) == int(r.headers["x-checklist-rows"]) > 0
     art62 = [x for x in rows if x["出处 Citation"].startswith("《医疗器械监督管理条例》第六十二条第一款")]

@@ -71,8 +71,13 @@ def obligations(
         who = "、".join(acts[a]["zh"] for a in r["actors"] if a in acts) or \
             "、".join(regs[g]["zh"] for g in r.get("regulators") or [] if g in regs)
         stages = ", ".join(f"{s['id']} {s['confidence']:.2f}" for s in r["stages"]) or "—"
-        out.print(f"[bold]{r['citation']}[/bold]  [cyan]{MODALITY_LABELS[r['modality']][1]}[/cyan]  {who}  [dim]{r['id']}[/dim]")
+        out.print(f"[bold]{r['citation']}[/bold]  [cyan]{MODALITY_LABELS[r['modality']][1]}[/cyan]  {who}  "
+                  f"[dim]{r.get('key') or r['id']}[/dim]")
         out.print(f"  {r['requirement_zh']}")
+        if r.get("condition"):
+            out.print(f"  [dim]condition:[/dim] {r['condition']}")
+        for i, e in enumerate(r.get("elements") or [], 1):
+            out.print(f"  [dim]{i}.[/dim] {e}")
         if r.get("requirement_en"):
             out.print(f"  [dim]{r['requirement_en']}[/dim]")
         out.print(f"  [dim]stages: {stages}[/dim]")
