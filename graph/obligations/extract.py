@@ -40,7 +40,8 @@ ELEMENT_LEADIN = re.compile(r"(?:下列|以下|下述)(?:[^，。；：]{0,8}?)(
 # the instrument otherwise speaks to
 STATE_SUBJECT = re.compile(r"(?:^|[，,；;])\s*(?:中华人民共和国|国家)(?:依法|也|还|应当)?\s*$")
 # what a party "may" do that is a claim on someone else (可以请求赔偿, 可以申请复评, 可以投诉, 可以向人民法院起诉)
-CLAIM = re.compile(r"^(?:依法)?(?:向[^，。；]{1,20})?(?:请求|申请|要求|投诉|举报|控告|起诉|提起诉讼|申诉|提出异议|提请)")
+CLAIM = re.compile(r"^(?:依法)?[^，。；]{0,30}?(?:请求|要求[^，。；]{0,4}(?:赔偿|更正|删除|说明|解释|补充)|投诉|举报|控告|起诉|"
+                   r"提起诉讼|申诉|提出异议|申请(?:复评|复核|复议|行政复议|听证|赔偿|鉴定|调解|仲裁|再审))")
 CASES_LEADIN = re.compile(r"(?:有|具有|出现|存在|发生|属于)(?:下列|以下|下述)(?:[^，。；]{0,6})?(?:情形|情况|行为)(?:之一)?")
 ABBREVIATION = re.compile(r"(?P<full>[\u4e00-\u9fa5、]{2,40})（以下(?:简)?称“?(?P<abbr>[^”）]{1,15})”?）")
 

@@ -65,6 +65,7 @@ class ModalityMatcher:
         self.not_next = set(cues.get("not_cue_next") or [])
         self.not_words = set(cues.get("not_cue_words") or [])
         self.weak = set(cues.get("weak") or [])
+        self.liability = cues.get("liability") or {}
         for label in ("prohibition", "obligation", "right", "permission"):
             self.matcher.add(label, [nlp.make_doc(c) for c in cues.get(label) or []])
 
@@ -77,6 +78,11 @@ class ModalityMatcher:
             nxt = doc[end].text[:1] if end < len(doc) else ""
             if len(span.text) == 1 and nxt in self.not_next:
                 continue
+            if self.liability and span.text == self.liability.get("cue"):
+                after = doc.text[span.end_char:span.end_char + int(self.liability.get("window", 16))]
+                before = doc.text[max(0, span.start_char - 1):span.start_char]
+                if before == "不" or not any(w in after.split("，")[0] for w in self.liability.get("needs") or []):
+                    continue
             spans.append(span)
         # longest first, no overlaps (不应当 beats 应当)
         spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
