@@ -35,14 +35,15 @@ ACTOR_HEAD = re.compile(r"(者|人|方|单位|机构|企业|部门)$")
 # that lists the cases a duty applies in (有下列情形之一的，…应当…): its items are the duty's elements, not duties of
 # their own; a lead-in announcing duties (应当履行下列义务, 不得有下列行为, 采取下列措施) keeps one duty per item
 ELEMENT_LEADIN = re.compile(r"(?:下列|以下|下述)(?:[^，。；：]{0,8}?)(?:内容|事项|信息|资料|材料|文件|条件|要素|项目|说明|原则)"
-                            r"[^，。；]{0,6}[：:]?$|(?:包括|载明|注明|列明)[：:]$")
+                            r"[^，。；]{0,10}[：:]?$|(?:包括|载明|注明|列明)[：:]$")
 # the State as the subject (中华人民共和国可以…对等采取措施, 国家应当…): a duty or power of the State, never of the party
 # the instrument otherwise speaks to
 STATE_SUBJECT = re.compile(r"(?:^|[，,；;])\s*(?:中华人民共和国|国家)(?:依法|也|还|应当)?\s*$")
 # what a party "may" do that is a claim on someone else (可以请求赔偿, 可以申请复评, 可以投诉, 可以向人民法院起诉)
 CLAIM = re.compile(r"^(?:依法)?[^，。；]{0,30}?(?:请求|要求[^，。；]{0,4}(?:赔偿|更正|删除|说明|解释|补充)|投诉|举报|控告|起诉|"
                    r"提起诉讼|申诉|提出异议|申请(?:复评|复核|复议|行政复议|听证|赔偿|鉴定|调解|仲裁|再审))")
-CASES_LEADIN = re.compile(r"(?:有|具有|出现|存在|发生|属于)(?:下列|以下|下述)(?:[^，。；]{0,6})?(?:情形|情况|行为)(?:之一)?")
+CASES_LEADIN = re.compile(r"(?:有|具有|出现|存在|发生|属于|符合|满足)(?:下列|以下|下述)(?:[^，。；]{0,6})?(?:情形|情况|行为|条件)"
+                          r"(?:之一)?")
 ABBREVIATION = re.compile(r"(?P<full>[\u4e00-\u9fa5、]{2,40})（以下(?:简)?称“?(?P<abbr>[^”）]{1,15})”?）")
 
 

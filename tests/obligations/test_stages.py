@@ -69,8 +69,8 @@ def test_a_longer_cue_decides_over_the_cue_nested_in_it():
 def test_title_names_the_instrument_subject():
     got = _stages(_law("# 测试数据出境办法\n\n第一条 数据处理者应当如实提交有关材料。\n", title="测试数据出境办法"))
     assert got["testlaw/art1/p1"] == ["cross-border"]
-    # the same clause in an instrument with no subject in its title gets no stage
-    assert _stages(_law("# 测试条例\n\n第一条 数据处理者应当如实提交有关材料。\n")).get("testlaw/art1/p1") == []
+    # the same clause in an instrument with no subject in its title is not cross-border
+    assert "cross-border" not in _stages(_law("# 测试条例\n\n第一条 数据处理者应当如实提交有关材料。\n")).get("testlaw/art1/p1", [])
 
 
 def test_penalty_chapter_heading_is_enforcement():
