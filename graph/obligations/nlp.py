@@ -6,6 +6,7 @@ changed by editing configuration, not code."""
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,7 +82,9 @@ class ModalityMatcher:
             if self.liability and span.text == self.liability.get("cue"):
                 after = doc.text[span.end_char:span.end_char + int(self.liability.get("window", 16))]
                 before = doc.text[max(0, span.start_char - 1):span.start_char]
-                if before == "不" or not any(w in after.split("，")[0] for w in self.liability.get("needs") or []):
+                chunk = re.split(r"[，,；;。]", doc.text[:span.start_char])[-1]
+                if before == "不" or not any(w in after.split("，")[0] for w in self.liability.get("needs") or []) \
+                        or any(w in chunk for w in self.liability.get("not_after") or []):
                     continue
             spans.append(span)
         # longest first, no overlaps (不应当 beats 应当)
