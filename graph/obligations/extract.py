@@ -559,6 +559,18 @@ class Extractor:
                 # an item without its own cue takes the lead-in's modality and actor
                 out.append(self._from_leadin(unit, doc, s, inherited, counters))
                 continue
+            alloc = self._allocation(doc) if not clauses and not inherited else None
+            if alloc is not None:
+                # 封存的现场实物由医疗机构保管；具体办法由国务院卫生健康主管部门制定: a duty allocated with 由, no modal
+                actors, regs, subj_text = alloc
+                ob = self._new(unit, counters, "obligation", s)
+                ob.actors, ob.regulators = (self._bind(actors), []) if actors else ([], regs)
+                ob.regulator_duty = not actors and bool(regs)
+                ob.actor_text, ob.predicate, ob.confidence = subj_text, s, 0.6
+                st.actors, st.regulators, st.regulator, st.actor_text = list(ob.actors), list(regs), ob.regulator_duty, subj_text
+                self._finish(ob, unit, doc)
+                out.append(ob)
+                continue
             s_imp = self.label_prefix.sub("", s) if self.label_prefix else s
             if not clauses and imp_on and s_imp.startswith(imp_starts):
                 s = s_imp
@@ -640,6 +652,29 @@ class Extractor:
             elif unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
                 leadin[unit.provision.id] = ("open", _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
         return out
+
+    def _allocation(self, doc):
+        """(actor ids, regulator ids, subject text) when a sentence without a modal allocates a duty with 由 + a named
+        party + a verb (…由医疗机构保管, 具体办法由…主管部门制定, 由其代理人向…提交); None otherwise. Conditions
+        (…的) and 由于 are not allocations; sanctions never reach here (non_normative)."""
+        text = doc.text
+        for e in doc.ents:
+            i = e.start_char
+            if i == 0 or text[i - 1] != "由" or text[i - 2:i] == "理由":
+                continue
+            group = [e]
+            for nxt in doc.ents:
+                if nxt.start_char > group[-1].end_char and text[group[-1].end_char:nxt.start_char].strip() in self.conj:
+                    group.append(nxt)
+            after = text[group[-1].end_char:group[-1].end_char + 3]
+            after = re.sub(r"^(?:负责|依法|统一|共同|按照|依照)", "", after)
+            chunk_end = min([text.find(p, i) for p in "，。；" if text.find(p, i) >= 0] or [len(text)])
+            if not after or after[0] in "的，。；、和及或" or text[i:chunk_end].endswith("的"):
+                continue
+            actors = [g.ent_id_ for g in group if g.label_ == "ACTOR"]
+            regs = [g.ent_id_ for g in group if g.label_ == "REGULATOR"]
+            return actors, regs, text[group[0].start_char:group[-1].end_char]
+        return None
 
     def _carry_from(self, doc, st: _State) -> None:
         """A sentence without a modal cue that opens with an actor still sets who the next sentences speak of."""
