@@ -188,7 +188,8 @@ class Extractor:
         by_chapter: dict[str, Counter] = {}
         whole: Counter = Counter()
         for (unit, _si, _s), doc in zip(sents, docs):
-            if not len(doc.spans["modal"]):
+            # only duties count: the party a text obliges (侵权人应当承担…), not the one it gives rights (被侵权人有权…)
+            if not any(c.label_ in ("obligation", "prohibition") for c in doc.spans["modal"]):
                 continue
             ents = [e for e in doc.ents if e.label_ == "ACTOR"]
             if not ents or ents[0].start_char != 0:
@@ -200,15 +201,20 @@ class Extractor:
                 else:
                     break
             key = tuple(sorted(set(self._bind([e.ent_id_ for e in group]))))
-            chapter = (getattr(unit.provision, "path", None) or [""])[0]
-            by_chapter.setdefault(chapter, Counter())[key] += 1
+            path = tuple(getattr(unit.provision, "path", None) or ())
+            for k in range(1, len(path) + 1):  # every heading level: 编 > 章 > 节
+                by_chapter.setdefault(path[:k], Counter())[key] += 1
             whole[key] += 1
         top = lambda c: c.most_common(1)[0][0] if c and c.most_common(1)[0][1] >= 2 else None  # noqa: E731
         return {ch: a for ch, c in by_chapter.items() if (a := top(c))}, top(whole)
 
     def _default_actor(self, unit) -> list[str]:
-        chapter = (getattr(unit.provision, "path", None) or [""])[0]
-        return list(self._chapter_actor.get(chapter) or self._doc_actor or ())
+        """The dominant party of the narrowest heading above the unit that has one, else of the document."""
+        path = tuple(getattr(unit.provision, "path", None) or ())
+        for k in range(len(path), 0, -1):
+            if path[:k] in self._chapter_actor:
+                return list(self._chapter_actor[path[:k]])
+        return list(self._doc_actor or ())
 
     def _bind(self, ids: list[str]) -> list[str]:
         out: list[str] = []
