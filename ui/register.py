@@ -183,7 +183,8 @@ def _penalty_refs(details: Iterable[dict], citations: Iterable[str]) -> list[Pen
 
     out: list[PenaltyRef] = []
     for d in details or []:
-        tiers = penalty.summary_zh(penalty.parse(d.get("text") or ""))
+        tiers = penalty.summary_zh(penalty.parse(d.get("text") or "")) or \
+            penalty.summary_zh(penalty.parse(d.get("sanction_text") or ""))
         esc = d.get("escalation") or {}
         if esc.get("text"):
             more = penalty.summary_zh(penalty.parse(esc["text"]))

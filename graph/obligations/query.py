@@ -52,12 +52,23 @@ def _penalties(store, pids: list[str]) -> dict[str, list[dict]]:
         if all(d["provision_id"] != r["src"] for d in seen):
             seen.append({"provision_id": r["src"], "citation": r["citation"], "text": r["text"] or "",
                          "method": r["method"] or "explicit", "evidence": r["ref"] or ""})
+    # an item of a penalty list (有下列情形之一的，由…处…罚款：（五）…) carries its conduct; the tiers are the lead-in's
+    parents = {d["provision_id"].rsplit("/", 1)[0] for ds in pen.values() for d in ds
+               if re.search(r"/i\d+$", d["provision_id"])}
+    if parents:
+        lead = {r["id"]: r["text"] or "" for r in store.run("MATCH (p:Provision) WHERE p.id IN $ids "
+                                                             "RETURN p.id AS id, p.text AS text", ids=sorted(parents))}
+        for ds in pen.values():
+            for d in ds:
+                pid = d["provision_id"]
+                if re.search(r"/i\d+$", pid) and pid.rsplit("/", 1)[0] in lead:
+                    d["sanction_text"] = lead[pid.rsplit("/", 1)[0]].split("\n")[0]
     # the paragraph that escalates a penalty paragraph (有前款规定的违法行为，情节严重的，…) belongs with it: a register
     # states the highest tier too
     nxt = {}
     for ds in pen.values():
         for d in ds:
-            m = re.match(r"^(.*/p)(\d+)$", d["provision_id"])
+            m = re.match(r"^(.*/p)(\d+)$", re.sub(r"/i\d+$", "", d["provision_id"]))
             if m:
                 nxt[d["provision_id"]] = f"{m.group(1)}{int(m.group(2)) + 1}"
     if nxt:
