@@ -259,6 +259,18 @@ class Extractor:
                 nxt = cues[i + 1]
                 between = text[c.end_char:nxt.start_char]
                 cut = max(between.rfind("，"), between.rfind("；"), between.rfind(","))
+                # the chunks just before the next cue that read as its condition or exception (…，但是有前款…情形的，
+                # 不需取得个人同意) belong to the next clause: cut before them, so no clause loses its condition
+                while cut > 0:
+                    prev = max(between.rfind("，", 0, cut), between.rfind("；", 0, cut), between.rfind(",", 0, cut))
+                    if prev < 0:
+                        break
+                    chunk = between[prev + 1:cut].strip()
+                    if chunk and (chunk.startswith(("但是", "但", "除")) or self._is_condition(chunk)) and \
+                            between[prev] != "；":
+                        cut = prev
+                    else:
+                        break
                 end = c.end_char + cut + 1 if cut >= 0 else None
                 if end is None:  # two cues in one chunk (应当并且不得…): keep together
                     continue

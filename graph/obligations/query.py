@@ -142,8 +142,11 @@ def query(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
             for d in pen.get(a, []):
                 if d["provision_id"] not in {x["provision_id"] for x in details}:
                     details.append(d)
-        # explicit and inferred links before the catch-all ones (a general penalty is the fallback)
+        # explicit and inferred links before the catch-all ones (a general penalty is the fallback); a right or a
+        # regulator's power is nobody's breach: no penalty row for it
         details.sort(key=lambda d: d["method"] == "general")
+        if o["modality"] in ("right", "power"):
+            details = []
         out.append({
             "id": o["id"], "key": o.get("key") or o["id"], "modality": o["modality"],
             "actors": list(o.get("actors") or []),

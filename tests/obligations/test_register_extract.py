@@ -49,6 +49,13 @@ def test_a_regulators_may_is_a_power_and_names_no_one_the_text_does_not(obs):
     assert not any("人民政府" in o.requirement_zh for o in art19)  # the text names no 人民政府
 
 
+def test_an_exception_stays_with_the_clause_it_qualifies(obs):
+    # PIPL 13(2): 但是有前款第二项至第七项规定情形的 is the condition of 不需取得个人同意, not the tail of the consent duty
+    exempt = [o for o in _at(obs, "pipl/art13/p2") if o.modality == "permission"]
+    assert exempt and exempt[0].text.startswith("但是有前款第二项至第七项规定情形的")
+    assert "有前款第二项至第七项规定情形的" in exempt[0].requirement_zh
+
+
 def test_requirement_keeps_the_condition(obs):
     (o,) = _at(obs, "pipl/art28/p2")
     assert o.requirement_zh.startswith("只有在具有特定的目的和充分的必要性，并采取严格保护措施的情形下")

@@ -86,6 +86,8 @@ def test_no_export_of_the_whole_corpus_carries_a_placeholder(loaded_store):
     # English is the official translation or says that there is none
     assert all(r.requirement_en or r.cell("requirement_en") == register.NO_ENGLISH for r in rows)
     assert any(r.requirement_en and r.doc_id == "pipl" for r in rows)
+    # a right or a regulator's power is nobody's breach: it carries no penalty
+    assert not [r.id for r in rows if r.modality in ("right", "power") and r.penalties]
     # rows come highest legal rank first
     ranks = [r.rank for r in rows]
     assert ranks == sorted(ranks, reverse=True)
