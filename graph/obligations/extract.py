@@ -668,7 +668,10 @@ class Extractor:
                     counters[unit.provision.id] -= 1
                 leadin[unit.provision.id] = (lead_ob, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
             elif unit.role == "leadin" and s.rstrip().endswith(("：", ":")):
-                leadin[unit.provision.id] = ("open", _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
+                # a cue-less lead-in: items listing contents (重点评估以下事项：) are no duties; others (…分别作出
+                # 是否受理的决定：) may state their own
+                kind = None if ELEMENT_LEADIN.search(s.rstrip()) else "open"
+                leadin[unit.provision.id] = (kind, _State(list(st.actors), st.actor_text, st.regulator, list(st.regulators)))
         return out
 
     def _allocation(self, doc):

@@ -79,6 +79,8 @@ class ModalityMatcher:
             nxt = doc[end].text[:1] if end < len(doc) else ""
             if len(span.text) == 1 and nxt in self.not_next:
                 continue
+            if doc.text[max(0, span.start_char - 2):span.start_char] == "是否":
+                continue  # 是否能够/是否应当…: a question in a list of matters, not a modal
             if self.liability and span.text == self.liability.get("cue"):
                 after = doc.text[span.end_char:span.end_char + int(self.liability.get("window", 16))]
                 before = doc.text[max(0, span.start_char - 1):span.start_char]
