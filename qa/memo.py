@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.numerals import CN_ONE_TO_TEN
+
 from . import penalty as pen
 from .schemas import Citation
 from .text import tokens_en, tokens_zh
@@ -23,7 +25,7 @@ MODAL_NOT = re.compile(r"不得|禁止|严禁|不能|不准")
 MODAL_MAY = re.compile(r"可以|有权|方可|允许")
 MODAL_NEG = re.compile(r"不承担|不需要|无需|不适用|免除|不属于")
 EXCEPTION = re.compile(r"但是|但书|除外|从其规定|不适用|另有规定|例外|但[^是]")
-DEADLINE = re.compile(r"[^，；。：]*?(?:\d+|[一二三四五六七八九十百]+)(?:个)?(?:工作日|日|天|个月|月|年(?!度)|小时)(?:内|以内|之内|前)?"
+DEADLINE = re.compile(rf"[^，；。：]*?(?:\d+|[{CN_ONE_TO_TEN}百]+)(?:个)?(?:工作日|日|天|个月|月|年(?!度)|小时)(?:内|以内|之内|前)?"
                       r"[^，；。]*")
 LIABLE = re.compile(r"承担[^，；。]{0,12}责任|赔偿|连带责任|过错|推定")
 DEFINING = re.compile(r"是指|属于|包括|视为")

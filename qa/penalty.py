@@ -8,15 +8,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-NUM = r"[0-9０-９.]+|[零一二三四五六七八九十百千万亿两]+"
+from ingest.numerals import CN_ONE_TO_TEN
+
+NUM = rf"[0-9０-９.]+|[零{CN_ONE_TO_TEN}百千万亿两]+"  # amounts count in 万 and 亿 too
 AMOUNT = rf"(?:{NUM})(?:万|千|百)?元"
 FIXED = re.compile(rf"(?:(?P<lo>{AMOUNT})以上)?(?P<hi>{AMOUNT})以下(?:的)?(?P<tail>(?:或者|、)[^；。，]*?以下)?罚款")
 MULTIPLE = re.compile(rf"(?P<base>(?:违法所得|货值金额|违法收入|采购金额|交易金额|上一年度营业额|涉案金额)[^；。，]{{0,6}}?)"
                       rf"(?:(?P<lo>{NUM})倍以上)?(?:(?P<hi>{NUM})倍|(?P<eq>等值))以下(?:的)?罚款")
 # a share of an amount: 货值金额百分之三十以下的罚款, 中标项目金额千分之五以上千分之十以下的罚款 (turnover shares: TURNOVER)
-SHARE = re.compile(r"(?P<base>[^；。，、]{0,10}?(?:金额|所得|收入|营业额))(?:(?:百分之|千分之)[零一二三四五六七八九十百]+以上)?"
-                   r"(?P<unit>百分之|千分之)(?P<hi>[零一二三四五六七八九十百]+)以下(?:的)?罚款")
-TURNOVER = re.compile(r"上一年度营业额百分之(?P<pct>[零一二三四五六七八九十]+)以下")
+SHARE = re.compile(rf"(?P<base>[^；。，、]{{0,10}}?(?:金额|所得|收入|营业额))(?:(?:百分之|千分之)[零{CN_ONE_TO_TEN}百]+以上)?"
+                   rf"(?P<unit>百分之|千分之)(?P<hi>[零{CN_ONE_TO_TEN}百]+)以下(?:的)?罚款")
+TURNOVER = re.compile(rf"上一年度营业额百分之(?P<pct>[零{CN_ONE_TO_TEN}]+)以下")
 OTHER = [("warning", r"警告"), ("confiscation", r"没收违法所得|没收[^，；。]{0,12}(产品|器械|药品|工具|设备|原料)"),
          ("suspension", r"责令(暂停|停产停业|停业整顿)[^，；。、：]{0,12}|暂停相关业务|停业整顿"),
          ("revocation", r"吊销[^，；。、：]{0,20}"), ("ban", r"(禁止|不得)[^，；。：]{0,30}(担任|从事|申请)[^，；。：]{0,30}"),

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.numerals import CN_ONE_TO_TEN
+
 from .graphctx import LEVEL_RANK
 from .intent import INTENTS
 from .text import bigrams_zh
@@ -27,7 +29,7 @@ N_CAND = 120  # at most this many candidates are scored
 
 MODALITY_OF_INTENT = {"must": "obligation", "procedure": "obligation", "prohibited": "prohibition",
                       "may": "permission"}
-DEADLINE = re.compile(r"\d+日|[一二三四五六七八九十百]+日|工作日|个月|年内|日内|之日起|期限|有效期|届满")
+DEADLINE = re.compile(rf"\d+日|[{CN_ONE_TO_TEN}百]+日|工作日|个月|年内|日内|之日起|期限|有效期|届满")
 LIABILITY = re.compile(r"承担.{0,8}责任|赔偿|连带|过错|推定|不承担|追偿|侵权")
 PENALTY_TEXT = re.compile(r"罚款|没收违法所得|吊销|责令停产停业|依法追究刑事责任|处分|警告")
 

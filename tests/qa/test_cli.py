@@ -31,6 +31,9 @@ def test_search_json_contract(cli):
     for r in out["results"]:
         assert set(r) >= SEARCH_FIELDS
         assert isinstance(r["score"], float) and isinstance(r["article"], int)
+        assert r["text"] and r["citation"].startswith("《") and r["provision_id"].startswith(r["doc_id"] + "/")
+    scores = [r["score"] for r in out["results"]]
+    assert scores == sorted(scores, reverse=True)
     top = out["results"][0]
     assert top["doc_title"] == "中华人民共和国个人信息保护法" and top["citation"] == "《个人信息保护法》第二十九条"
 
@@ -52,6 +55,9 @@ def test_queries_file_one_object_per_line_in_order(cli, tmp_path):
     assert [x["question"] for x in lines] == ["医疗器械按照风险程度分为几类？", "What is the VAT rate on imported electronics?",
                                               "数据出境安全评估的结果有效期多久？"]
     assert [x["abstained"] for x in lines] == [False, True, False]
+    assert any(c["provision_id"].startswith("data-export-assessment/art14") and
+               c["citation"].startswith("《数据出境安全评估办法》第十四条") for c in lines[2]["citations"]), lines[2]["citations"]
+    assert lines[1]["citations"] == []
     s = [json.loads(x) for x in cli("search", "--queries", str(f), "--json", "-k", "2").splitlines() if x.strip()]
     assert len(s) == 3 and all(len(x["results"]) == 2 for x in s)
 
@@ -70,6 +76,7 @@ def test_eval_prints_metrics(cli, tmp_path):
     assert out["overall"]["n"] == 2 and out["overall"]["hit@5"] == 1.0
     assert set(out) >= {"overall", "zh", "en", "latency_ms"}
     assert set(out["latency_ms"]) >= {"p50", "p95"}
+    assert 0 < out["latency_ms"]["p50"] <= out["latency_ms"]["p95"]
     human = cli("eval", str(f))
     assert "hit@5" in human and "p95" in human
 

@@ -59,6 +59,12 @@ def test_embed_provisions_returns_vectors_by_id(tmp_path, monkeypatch):
     out = embed_provisions(ps, progress=False)
     assert set(out) == {"x/art1", "x/art2"} and len(out["x/art1"]) == 384
     assert isinstance(out["x/art1"][0], float)
+    # each id holds the passage vector of its own clause text (not another's, not a placeholder)
+    from graph.embed import embed_texts, provision_text
+
+    want = embed_texts([provision_text(p) for p in ps], "passage")
+    assert np.allclose(out["x/art1"], want[0], atol=1e-5) and np.allclose(out["x/art2"], want[1], atol=1e-5)
+    assert not np.allclose(out["x/art1"], out["x/art2"], atol=1e-3)
 
 
 def test_sentence_transformers_backend_offline(tmp_path, monkeypatch):

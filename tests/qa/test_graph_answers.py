@@ -19,7 +19,7 @@ def test_answer_leads_with_a_conclusion_and_cites_every_line(answerer):
             tags = re.findall(r"〔([^〕]+)〕", line)
             assert tags and all(t in shown for t in tags), line
     # the citations list holds exactly the clauses shown
-    assert shown == set(re.findall(r"〔([^〕]+)〕", res.answer))
+    assert "《个人信息保护法》第二十九条" in shown and shown == set(re.findall(r"〔([^〕]+)〕", res.answer))
 
 
 def test_english_conclusion_uses_the_official_english(answerer):
@@ -59,8 +59,13 @@ def test_ai_liability_question_is_answered_from_the_civil_code(answerer):
     "What does HIPAA require after a breach of patient records?",
 ])
 def test_out_of_domain_questions_are_refused(answerer, question):
+    from tests.qa.test_answers import REFUSAL_OUT_OF_SCOPE
+
     res = answerer.ask(question)
     assert res.abstained and res.citations == [], (question, res.answer[:100])
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", question) else "en"
+    assert res.answer == REFUSAL_OUT_OF_SCOPE[lang] and res.notes[0] == "abstained: out of scope", res.notes
+    assert res.not_loaded == [] and res.possibly_related  # nearest clauses listed, not cited
 
 
 def test_question_naming_an_instrument_not_loaded_is_refused_by_name(answerer):
@@ -130,8 +135,15 @@ def test_cli_rejects_a_blank_question(retriever):
 
 def test_retrieval_vectors_come_from_the_store(retriever):
     """Ingest embedded every clause QA needs; building the index embeds nothing more."""
+    import numpy as np
+
     assert retriever.embedded_at_query == 0
+    assert len(retriever.zh_units) >= 1000
     assert retriever.E.shape == (len(retriever.zh_units), retriever.embedder.dim)
+    assert np.allclose(np.linalg.norm(retriever.E, axis=1), 1.0, atol=1e-3)  # no row left empty
+    stored = retriever.provider.embeddings()
+    for pid in ("pipl/art29", "mdsr-2024/art20"):
+        assert np.allclose(retriever.E[retriever.zh_index[pid]], stored[pid], atol=1e-6), pid
 
 
 def test_graph_context_is_loaded(retriever):

@@ -44,7 +44,11 @@ def test_amounts(text, value):
 
 
 def test_no_fine_no_tiers():
-    assert not parse("医疗机构应当建立健全内部质量管理和控制制度。").tiers
+    p = parse("医疗机构应当建立健全内部质量管理和控制制度。")
+    assert not p.tiers and not p.other and not p and p.entity_max is None and p.personal_max is None
+    # the same duty with a sanction attached does parse: the empty result above is the clause's, not the parser's
+    (t,) = parse("医疗机构未建立内部质量管理和控制制度的，处一万元以上十万元以下罚款。").tiers
+    assert t.max_value == 1e5 and t.text == "一万元以上十万元以下罚款"
 
 
 @pytest.mark.parametrize("q,lang,want,yes_no", [

@@ -36,7 +36,9 @@ def test_every_entry_has_a_source():
         assert raw.get(section), f"concepts.yaml has no {section}"
         for i, e in enumerate(raw[section]):
             assert isinstance(e.get("source"), str) and e["source"].strip(), f"{section}[{i}] {e} has no source"
-    for i, p in enumerate(load_yaml(vocab.MINED_FILE)["pairs"]):
+    pairs = load_yaml(vocab.MINED_FILE)["pairs"]
+    assert len(pairs) >= 100, len(pairs)
+    for i, p in enumerate(pairs):
         assert p.get("source", "").startswith("aligned official translation"), f"pairs[{i}] {p}"
     vocab.load_concepts()  # the strict loader accepts the file as it is
     vocab.load_mined()
@@ -44,6 +46,7 @@ def test_every_entry_has_a_source():
 
 def test_lay_and_en_sources_use_the_accepted_forms():
     c = vocab.concepts()
+    assert len(c.lay_zh) >= 40 and len(c.en_zh) >= 40 and len(c.domain_generic) >= 20
     for e in c.lay_zh:
         assert e.source.startswith(("definition: ", "registry alias", "taxonomy alias: actors.yaml ", "general: ")), e
     for e in c.en_zh:
@@ -66,6 +69,7 @@ def test_no_duplicate_lay_or_en_entries():
 
 def test_english_domain_words_are_whole_words_not_stems():
     # the old list matched prefixes ("medic", "diagnos", "ethic"); whole-word matching needs real words
+    assert len(vocab.domain_words("en")) >= 40 and len(vocab.domain_generic("en")) >= 10
     for term in vocab.domain_words("en") + sorted(vocab.domain_generic("en")):
         assert re.fullmatch(r"[a-z][a-z\- ]*[a-z]", term), term
     for stem in ("medic", "diagnos", "ethic", "cyber security"):
@@ -228,6 +232,7 @@ def test_definition_sources_cite_an_article_that_contains_the_legal_terms():
 
 def test_taxonomy_alias_sources_name_an_actor_with_that_alias():
     actors = {a["id"]: a for a in load_yaml("actors.yaml")["actors"]}
+    checked = 0
     for e in vocab.concepts().lay_zh:
         if e.source.startswith("taxonomy alias: actors.yaml "):
             aid = e.source.split()[-1]
@@ -235,13 +240,18 @@ def test_taxonomy_alias_sources_name_an_actor_with_that_alias():
             a = actors[aid]
             assert e.lay in [a["zh"], *((a.get("aliases") or {}).get("zh") or [])], e
             assert a["zh"] in e.legal, e
+            checked += 1
+    assert checked >= 2
 
 
 def test_aligned_translation_sources_are_supported_by_the_mined_pairs():
+    checked = 0
     for e in vocab.concepts().en_zh:
         if e.source.startswith("aligned official translation"):
             assert any(any(vocab.en_word_match(e.en, en) for en in p.en) and any(z in p.zh for z in e.zh)
                        for p in vocab.mined()), f"{e}: no mined pair supports it"
+            checked += 1
+    assert checked >= 5
 
 
 def test_statute_words_occur_in_the_corpus():
