@@ -34,12 +34,12 @@ def main() -> None:
     ap.add_argument("--errors", action="store_true")
     args = ap.parse_args()
     from bench.obligations_eval import parse_corpus
-    from graph import xref
+    from graph import penalties
 
     gold_rows = [json.loads(x) for x in GOLD.read_text(encoding="utf-8").splitlines() if x.strip()]
     gold = {(article(g["duty"]), article(g["penalty"])): g["kind"] for g in gold_rows}
     docs = parse_corpus()
-    res = xref.extract(docs, only=set(DOCS))
+    res = penalties.extract(docs, only=set(DOCS))
     pred: dict[tuple[str, str], str] = {}
     for e in res.edges:
         if e["type"] == "PENALIZES" and e["src"].split("/")[0] in DOCS and e["dst"].split("/")[0] == e["src"].split("/")[0]:

@@ -57,7 +57,8 @@ def build_key(embed: bool, extract: bool) -> str:
         h.update(code_hash().encode())
     except ImportError:  # pragma: no cover - ingest always has it today
         pass
-    files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "xref.py"] + ([_GRAPH_DIR / "embed.py"] if embed else [])
+    files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "references.py", _GRAPH_DIR / "penalties.py"] + \
+        ([_GRAPH_DIR / "embed.py"] if embed else [])
     if extract:
         files += sorted(f for f in (_GRAPH_DIR / "obligations").rglob("*")
                         if f.suffix in (".py", ".yaml", ".json"))  # code, rules and the stage model
@@ -109,7 +110,7 @@ def build(paths: list[Path] | None, store: GraphStore, *, progress: bool = True,
 
 def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: bool, extract: bool,
           force: bool) -> None:
-    from graph import xref
+    from graph import penalties
 
     t_parse = time.perf_counter()
     store.setup_schema()
@@ -126,9 +127,9 @@ def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: b
     rep.edges = {k.split(".", 1)[1]: v for k, v in counts.items() if k.startswith("edges.")}
     t_load = time.perf_counter()
 
-    # 2. cross-references: for every document (cheap, MERGEd), so a newly added instrument gets the citations
-    # that unchanged documents make to it
-    xr = xref.extract(docs)
+    # 2. cross-references and penalty links: for every document (cheap, MERGEd), so a newly added instrument gets
+    # the citations that unchanged documents make to it
+    xr = penalties.extract(docs)
     rep.unresolved_refs = len(xr.unresolved)
     for k, v in store.load_edges(xr.edges).items():
         rep.edges[k.split(".", 1)[1]] = rep.edges.get(k.split(".", 1)[1], 0) + v

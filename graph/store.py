@@ -305,7 +305,7 @@ class GraphStore:
                            rows, 50, what="current flags")
 
     def load_edges(self, rows: Sequence[dict], batch_size: int = 500) -> dict[str, int]:
-        """Cross-reference rows from graph.xref: {type: CITES|PENALIZES, src, dst, dst_label, props}."""
+        """Cross-reference rows from graph.penalties.extract: {type: CITES|PENALIZES, src, dst, dst_label, props}."""
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for r in rows:
             rel = r["type"]

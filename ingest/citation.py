@@ -9,13 +9,15 @@ from functools import lru_cache
 
 import cn2an
 
-CN_DIGITS = "零〇一二三四五六七八九十百千万两"
-_CN_NUM = re.compile(rf"^[{CN_DIGITS}]+$")
+from .numerals import CN_DIGITS, CN_LABEL_NUM
+
+# what cn_to_int reads: the numbering digits, and 万 (一万), which no article or item number needs
+_CONVERTIBLE = re.compile(rf"^[{CN_DIGITS}万]+$")
 
 _PRC = "中华人民共和国"
 # version suffixes of a title: （2021年修订） （2013年修正） （2016年） — not a guideline's （2022年修订版）, which is part of its name
 _VERSION_SUFFIX = re.compile(r"[（(](\d{4}年(?:修订|修正|修改)?)[)）]\s*$")
-_BOOK = re.compile(r"\s+第[一二三四五六七八九十]+编\s*\S*$")
+_BOOK = re.compile(rf"\s+第{CN_LABEL_NUM}编\s*\S*$")
 
 
 @lru_cache(maxsize=4096)
@@ -24,7 +26,7 @@ def cn_to_int(text: str) -> int:
     text = text.strip()
     if text.isdigit():
         return int(text)
-    if not _CN_NUM.match(text):
+    if not _CONVERTIBLE.match(text):
         raise ValueError(f"not a Chinese numeral: {text!r}")
     return int(cn2an.cn2an(text, "smart"))
 

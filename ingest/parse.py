@@ -21,22 +21,22 @@ from .citation import (
     split_version_suffix,
 )
 from .model import Document, IngestError, ParsedDocument, Provision
+from .numerals import CN_NUM, CN_OR_ARABIC_NUM
 
-CN = "零〇一二三四五六七八九十百千两"
-ARTICLE_ZH = re.compile(rf"^第([{CN}\d]+)条(?:[\s\u3000]+|$)")
+ARTICLE_ZH = re.compile(rf"^第({CN_OR_ARABIC_NUM})条(?:[\s\u3000]+|$)")
 ARTICLE_EN = re.compile(r"^Article\s+(\d+)(?:[\s\u3000]+|$)")
-STRUCT_ZH = re.compile(rf"^第([{CN}\d]+)(编|分编|章|节)(?:[\s\u3000]*)(.*)$")
+STRUCT_ZH = re.compile(rf"^第({CN_OR_ARABIC_NUM})(编|分编|章|节)(?:[\s\u3000]*)(.*)$")
 STRUCT_EN = re.compile(r"^(Part|Chapter|Section)\s+([IVXLC\d]+)\b\s*(.*)$", re.I)
 BOOK_TITLE = re.compile(r"^\S+编$")  # "# 侵权责任编" in a Civil Code book file
-ITEM_ZH = re.compile(rf"^[（(]([{CN}]+)[）)]\s*")
+ITEM_ZH = re.compile(rf"^[（(]({CN_NUM})[）)]\s*")
 ITEM_EN = re.compile(r"^\((\d+)\)\s*")
 SUBITEM = re.compile(r"^(\d+)[\.．、]\s*(?!\d)")
 HISTORY = re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日.*(通过|修正|修订|公布|施行|发布|颁布|批准))|^[（(]?\s*\d{4}年.*(通过|施行)")
 HISTORY_EN = re.compile(r"^\(?(Adopted|Promulgated|Amended|Revised)\b", re.I)
 # guideline section markers by level: 一、 / （一） / 1. / （1）
 SECTION_MARKERS = [
-    re.compile(rf"^([{CN}]+)、\s*(.*)$"),
-    re.compile(rf"^[（(]([{CN}]+)[）)]\s*(.*)$"),
+    re.compile(rf"^({CN_NUM})、\s*(.*)$"),
+    re.compile(rf"^[（(]({CN_NUM})[）)]\s*(.*)$"),
     re.compile(r"^(\d+)[\.．、]\s*(.*)$"),
     re.compile(r"^[（(](\d+)[）)]\s*(.*)$"),
 ]

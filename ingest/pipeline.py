@@ -80,7 +80,8 @@ def code_hash() -> str:
     if _CODE_HASH is None:
         here = Path(__file__).resolve().parent
         h = hashlib.sha256()
-        for name in ("parse.py", "citation.py", "readers.py", "model.py", "pipeline.py", "versions.py", "registry.py"):
+        for name in ("parse.py", "citation.py", "numerals.py", "readers.py", "model.py", "pipeline.py", "versions.py",
+                     "registry.py"):
             p = here / name
             if p.exists():
                 h.update(p.read_bytes())

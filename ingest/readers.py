@@ -17,15 +17,15 @@ from pathlib import Path
 import yaml
 
 from ingest.model import IngestError
+from ingest.numerals import CN_NUM, CN_OR_ARABIC_NUM
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".docx", ".pdf", ".html", ".htm"}
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
-_CN_NUM = "〇零一二三四五六七八九十百千两"
 # 编/章/节 heading lines as they appear in official texts: 第七编 侵权责任 / 第一章 总 则 / 第二节 一般规定
-STRUCTURE_RE = re.compile(rf"^\s*第[{_CN_NUM}\d]+(编|分编|章|节)(?:\s+|$)")
-ARTICLE_RE = re.compile(rf"^\s*第[{_CN_NUM}\d]+条(?:之[{_CN_NUM}]+)?(?:\s|　|$)")
+STRUCTURE_RE = re.compile(rf"^\s*第{CN_OR_ARABIC_NUM}(编|分编|章|节)(?:\s+|$)")
+ARTICLE_RE = re.compile(rf"^\s*第{CN_OR_ARABIC_NUM}条(?:之{CN_NUM})?(?:\s|　|$)")
 # a (YYYY-MM-DD) or （YYYY-MM-DD） suffix on a file name is the version date: 个人信息保护法(2021-08-20).md
 DATE_SUFFIX_RE = re.compile(r"\s*[（(](\d{4})[-.年](\d{1,2})[-.月](\d{1,2})日?[)）]\s*$")
 _DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
@@ -281,7 +281,7 @@ def _drop_running_lines(pages: list[str]) -> list[str]:
 
 
 _BLOCK_START_RE = re.compile(
-    rf"^\s*(第[{_CN_NUM}\d]+(编|分编|章|节|条)|[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+、|\d+[.．、]|#|附件|附录"
+    rf"^\s*(第{CN_OR_ARABIC_NUM}(编|分编|章|节|条)|[（(]{CN_NUM}[）)]|{CN_NUM}、|\d+[.．、]|#|附件|附录"
     r"|Article\s+\d+|Chapter\s+[IVXLC\d]+\b|Section\s+\d+|Part\s+[IVXLC\d]+\b|\(\d+\))")
 _SENTENCE_END = tuple("。；：！？;:”」）).?!")
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from . import registry
 from .citation import cn_to_int
+from .numerals import CN_OR_ARABIC_NUM
 
-_N = r"[零〇一二三四五六七八九十百千两\d]+"
+_N = CN_OR_ARABIC_NUM  # short, for the pattern below
 # zh: [《title》|title]第N条[第N款][第（N）项][第N目]
 _ZH = re.compile(
     rf"(?:《(?P<qtitle>[^《》]{{1,80}})》|(?P<title>[\u4e00-\u9fff（）()〈〉、A-Za-z/\-\d ]{{2,60}}?))\s*"

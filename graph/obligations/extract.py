@@ -19,11 +19,12 @@ from graph.obligations.model import ExtractionResult, Obligation, StageLabel, Te
 from graph.obligations.nlp import build_nlp, rules
 from graph.obligations.requirement import build_requirements
 from graph.obligations.stages import StageScorer
+from ingest.numerals import CN_LABEL_NUM, CN_ONE_TO_TEN, CN_OR_ARABIC_LABEL_NUM
 from spacy.tokens import Span
 
 SENT_END = re.compile(r"(?<=[。；！？;])")
-ITEM_LABEL = re.compile(r"^\s*[（(][一二三四五六七八九十百]+[）)]\s*")
-SECTION_LABEL = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[\.．、])\s*")
+ITEM_LABEL = re.compile(rf"^\s*[（(][{CN_ONE_TO_TEN}百]+[）)]\s*")  # （一）…（一百）
+SECTION_LABEL = re.compile(rf"^\s*(?:{CN_LABEL_NUM}、|[（(]{CN_OR_ARABIC_LABEL_NUM}[）)]|\d+[\.．、])\s*")
 DEFINITION = re.compile(
     r"(?:本(?:法|条例|办法|规定|解释|指导原则|标准)(?:中)?所称(?:的)?)?[“\"]?(?P<term>[^，。；：“”\"（）()]{2,30}?)[”\"]?"
     r"(?:（[^）]*）)?，?(?:是指|指的是|，指(?![导挥定出示明派引]))(?P<def>[^。；]{4,300})")
@@ -487,45 +488,27 @@ class Extractor:
         self._title = pd.document.title
         self._level = pd.document.level
         self._heading: dict[str, str] = {}
-        self._evidence: dict[str, dict] = {}  # obligation id -> stage evidence, merged per provision at the end
+        self._evidence: dict[str, dict] = {}  # obligation id -> keyword stage evidence (a stage-model feature)
         out = self._obligations(pd)
-        self._label_stages(out)  # per provision, so merging its clauses below keeps their labels
+        self._label_stages(out)  # each clause on its own: a merged duty keeps its first clause's labels
         out = merge_same_duty(out)
         assign_keys(out, pd.document.instrument or pd.document.id)
         return out
 
     def _label_stages(self, obs: list[Obligation]) -> None:
-        """Stages are chosen on the evidence of all obligations of a provision (its sentences are each other's
-        context), with the rest of its article (lead-in, sibling items and paragraphs) as weaker context."""
-        if self.stage_model is not None:
-            from graph.obligations.stage_model import StageInput
+        """Stages by the trained classifier (graph.obligations.stage_model): the clause, its headings, the
+        instrument's title, its bearers and modality, and the keyword evidence gathered while it was extracted."""
+        from graph.obligations.stage_model import StageInput
 
-            rows = [StageInput(text=ob.text, heading=self._heading.get(ob.id, ""), title=self._title,
-                               actors=tuple(ob.actors) + tuple(f"reg:{r}" for r in ob.regulators),
-                               modality=ob.modality, regulator=ob.regulator_duty, level=self._level,
-                               rule=self.stage_scorer.totals(self._evidence.get(ob.id, {}))) for ob in obs]
-            for ob, labels in zip(obs, self.stage_model.labels(rows) if rows else []):
-                ob.stages = [StageLabel(id=i, confidence=c) for i, c in labels]
-            self._evidence.clear()
-            return
-        by_prov: dict[str, list[Obligation]] = {}
-        for ob in obs:
-            by_prov.setdefault(ob.provision_id, []).append(ob)
-        merge = self.stage_scorer.merge
-        prov_ev = {pid: merge(self._evidence.get(ob.id, {}) for ob in group) for pid, group in by_prov.items()}
-        art_ev: dict[str, list] = {}
-        for pid, ev in prov_ev.items():
-            art_ev.setdefault(_article_of(pid), []).append(ev)
-        art_merged = {a: merge(evs) for a, evs in art_ev.items()}
-        for pid, group in by_prov.items():
-            art = art_merged.get(_article_of(pid)) if len(art_ev.get(_article_of(pid), [])) > 1 else None
-            labels = [StageLabel(id=i, confidence=c) for i, c in self.stage_scorer.select(prov_ev[pid], context=art)]
-            for ob in group:
-                ob.stages = list(labels)
+        rows = [StageInput(text=ob.text, heading=self._heading.get(ob.id, ""), title=self._title,
+                           actors=tuple(ob.actors) + tuple(f"reg:{r}" for r in ob.regulators),
+                           modality=ob.modality, regulator=ob.regulator_duty, level=self._level,
+                           rule=self.stage_scorer.totals(self._evidence.get(ob.id, {}))) for ob in obs]
+        for ob, labels in zip(obs, self.stage_model.labels(rows) if rows else []):
+            ob.stages = [StageLabel(id=i, confidence=c) for i, c in labels]
         self._evidence.clear()
 
     def _obligations(self, pd) -> list[Obligation]:
-        doc_id = pd.document.id
         level = pd.document.level
         imperative = self.cfg.get("imperative") or {}
         imp_on = level in (imperative.get("levels") or [])
@@ -781,7 +764,7 @@ def merge_same_duty(obs: list[Obligation]) -> list[Obligation]:
 def clause_fingerprint(text: str) -> str:
     """The clause text reduced to its words: what an obligation's register key is anchored on (punctuation, spaces
     and the item label do not count, so re-typesetting a clause keeps its key)."""
-    t = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", text.strip())
+    t = re.sub(rf"^[（(]{CN_OR_ARABIC_LABEL_NUM}[）)]", "", text.strip())
     return re.sub(r"[\s，,。；;：:、“”\"'（）()《》]", "", t)
 
 
@@ -796,12 +779,6 @@ def assign_keys(obs: list[Obligation], instrument: str) -> None:
         n = seen.get(base, 0) + 1
         seen[base] = n
         ob.key = base if n == 1 else f"{base}~{n}"
-
-
-def _article_of(provision_id: str) -> str:
-    """The article a paragraph or item belongs to (…/art14/p1/i6 -> …/art14); other provisions stand alone."""
-    m = re.match(r"^(.*?/art\d+)(?:/|$)", provision_id)
-    return m.group(1) if m else provision_id
 
 
 _EXTRACTOR: Extractor | None = None

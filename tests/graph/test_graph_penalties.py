@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import xref
+from graph import penalties
 from ingest.parse import parse_text
 
 GOLD = Path(__file__).parent / "data" / "penalty_gold.json"
@@ -43,7 +43,7 @@ def _doc():
 
 @pytest.fixture(scope="module")
 def demo():
-    return xref.extract([_doc()])
+    return penalties.extract([_doc()])
 
 
 def _pen(res, method):
@@ -74,11 +74,11 @@ def test_general_and_criminal_clauses_link_to_nothing(demo):
 
 def test_inferred_edges_carry_a_score(demo):
     rows = [e for e in demo.edges if e["type"] == "PENALIZES" and e["props"]["method"] == "inferred"]
-    assert rows and all(xref.INFER_THRESHOLD <= e["props"]["score"] <= 1.0 for e in rows)
+    assert rows and all(penalties.INFER_THRESHOLD <= e["props"]["score"] <= 1.0 for e in rows)
 
 
 def test_inference_can_be_turned_off():
-    assert not _pen(xref.extract([_doc()], infer=False), "inferred")
+    assert not _pen(penalties.extract([_doc()], infer=False), "inferred")
 
 
 # -- the real corpus, against hand annotations -----------------------------------------------------------------------
@@ -94,7 +94,7 @@ def corpus_docs():
 
 @pytest.fixture(scope="module")
 def corpus_pen(corpus_docs):
-    return [e for e in xref.extract(corpus_docs).edges if e["type"] == "PENALIZES"]
+    return [e for e in penalties.extract(corpus_docs).edges if e["type"] == "PENALIZES"]
 
 
 def _article(pid: str) -> str:
@@ -142,11 +142,11 @@ def test_checklist_rows_show_inferred_penalties(scratch_store, corpus_docs):
 
     docs = [pd for pd in corpus_docs if pd.document.id == "mdsr-2024"]
     scratch_store.load_documents(docs)
-    scratch_store.load_edges(xref.extract(docs).edges)
+    scratch_store.load_edges(penalties.extract(docs).edges)
     load(scratch_store, extract(docs))
     props = scratch_store.run("MATCH (:Provision {id: 'mdsr-2024/art89/p1/i5'})-[r:PENALIZES]->(t:Provision) "
                               "RETURN t.id AS t, r.method AS m, r.score AS s")
-    assert props and all(r["m"] == "inferred" and r["s"] >= xref.INFER_THRESHOLD for r in props)
+    assert props and all(r["m"] == "inferred" and r["s"] >= penalties.INFER_THRESHOLD for r in props)
     rows = query(scratch_store, actor="md-registrant", doc="mdsr-2024", stage="post-market", limit=500)
     pen = {r["provision_id"]: r["penalties"] for r in rows}
     # post-market research and risk plan, traceability: sanctioned by items of art. 89, cited to the item

@@ -108,7 +108,7 @@ def test_cli_lists_article_20_items_from_the_loaded_corpus(loaded_store):
     assert cites == [f"《医疗器械监督管理条例》第二十条第一款第（{n}）项" for n in "一二三四五"]
     text = CliRunner().invoke(app, ["obligations", "--actor", "md-registrant", "--doc", "mdsr-2024", "--limit", "500"])
     assert "《医疗器械监督管理条例》第二十条第一款第（三）项" in text.output
-    # penalties: provisions that PENALIZE the source article (graph.xref) come with each row
+    # penalties: provisions that PENALIZE the source article (graph.penalties) come with each row
     from graph.obligations import query as q
 
     rows = q(loaded_store, doc="algo-rec", limit=500)

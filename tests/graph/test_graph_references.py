@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph import xref
+from graph.penalties import extract
 from ingest.parse import parse_text
 
 DEMO = """# 示例法
@@ -41,7 +41,7 @@ def _edges(res, kind, src=None):
 
 @pytest.fixture(scope="module")
 def demo():
-    return xref.extract([_doc()])
+    return extract([_doc()])
 
 
 def test_list_of_articles_with_a_paragraph(demo):
@@ -96,7 +96,7 @@ def test_other_instrument_resolves_to_the_current_version_and_flags_older_citers
     old.document.current = False
     rule = _doc("# 办法\n\n第一条 依照《示例条例》第二条的规定执行。\n第二条 见示例条例第一条。\n", id="rule",
                 title="示例办法", level="departmental_rule", version="2022-01-01")
-    res = xref.extract([old, new, rule])
+    res = extract([old, new, rule])
     cites = {e["src"]: e for e in res.edges if e["type"] == "CITES"}
     assert cites["rule/art1/p1"]["dst"] == "reg-2024/art2"
     assert cites["rule/art1/p1"]["props"]["numbering_may_differ"] is True  # written in 2022 against a 2024 text
@@ -106,68 +106,68 @@ def test_other_instrument_resolves_to_the_current_version_and_flags_older_citers
                      title="示例条例（2020年修订）", level="administrative_regulation", version="2020-01-01")
     self_cite.document.instrument = "reg"
     self_cite.document.current = False
-    res = xref.extract([self_cite, new])
+    res = extract([self_cite, new])
     assert _edges(res, "CITES", "reg-2020/art2/p1") == {("reg-2020/art2/p1", "reg-2020/art1")}
 
 
 # -- the real corpus ----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def corpus_xref():
+def corpus_refs():
     from ingest.pipeline import ingest_paths
 
     res = ingest_paths(None, progress=False)
     assert not res.errors
-    return xref.extract(res.documents)
+    return extract(res.documents)
 
 
-def test_dsl_45_penalizes_27_29_30(corpus_xref):
-    assert _edges(corpus_xref, "PENALIZES", "dsl/art45/p1") == {("dsl/art45/p1", f"dsl/art{n}") for n in (27, 29, 30)}
+def test_dsl_45_penalizes_27_29_30(corpus_refs):
+    assert _edges(corpus_refs, "PENALIZES", "dsl/art45/p1") == {("dsl/art45/p1", f"dsl/art{n}") for n in (27, 29, 30)}
 
 
-def test_pipl_30_cites_17_first_paragraph(corpus_xref):
-    assert ("pipl/art30/p1", "pipl/art17/p1") in _edges(corpus_xref, "CITES")
+def test_pipl_30_cites_17_first_paragraph(corpus_refs):
+    assert ("pipl/art30/p1", "pipl/art17/p1") in _edges(corpus_refs, "CITES")
 
 
-def test_pipl_13_second_paragraph_cites_items_two_to_seven(corpus_xref):
-    assert _edges(corpus_xref, "CITES", "pipl/art13/p2") == {("pipl/art13/p2", f"pipl/art13/p1/i{n}")
+def test_pipl_13_second_paragraph_cites_items_two_to_seven(corpus_refs):
+    assert _edges(corpus_refs, "CITES", "pipl/art13/p2") == {("pipl/art13/p2", f"pipl/art13/p1/i{n}")
                                                              for n in range(2, 8)}
 
 
-def test_network_data_regulation_cites_pipl_by_title(corpus_xref):
-    e = next(e for e in corpus_xref.edges if e["src"] == "network-data-reg/art26/p1" and e["type"] == "CITES")
+def test_network_data_regulation_cites_pipl_by_title(corpus_refs):
+    e = next(e for e in corpus_refs.edges if e["src"] == "network-data-reg/art26/p1" and e["type"] == "CITES")
     assert e["dst"] == "pipl/art53" and e["props"]["external"] is True
 
 
-def test_spc_interpretation_cites_the_civil_code_book_that_has_the_article(corpus_xref):
-    assert ("spc-medical-damage-interp/art4/p1", "civil-code-tort/art1218") in _edges(corpus_xref, "CITES")
-    assert ("spc-face-recognition-rules/art3/p1", "civil-code-personality/art998") in _edges(corpus_xref, "CITES")
+def test_spc_interpretation_cites_the_civil_code_book_that_has_the_article(corpus_refs):
+    assert ("spc-medical-damage-interp/art4/p1", "civil-code-tort/art1218") in _edges(corpus_refs, "CITES")
+    assert ("spc-face-recognition-rules/art3/p1", "civil-code-personality/art998") in _edges(corpus_refs, "CITES")
 
 
-def test_each_version_of_an_instrument_cites_itself(corpus_xref):
+def test_each_version_of_an_instrument_cites_itself(corpus_refs):
     for doc in ("mdsr-2021", "mdsr-2024", "csl-2016", "csl-2025"):
-        own = [e for e in corpus_xref.edges if e["src"].startswith(doc + "/") and e["type"] == "CITES"
+        own = [e for e in corpus_refs.edges if e["src"].startswith(doc + "/") and e["type"] == "CITES"
                and not e["props"].get("external")]
         assert own and all(e["dst"].startswith(doc + "/") for e in own), doc
 
 
-def test_penalty_links_come_from_liability_chapters(corpus_xref):
-    pen = [e for e in corpus_xref.edges if e["type"] == "PENALIZES"]
+def test_penalty_links_come_from_liability_chapters(corpus_refs):
+    pen = [e for e in corpus_refs.edges if e["type"] == "PENALIZES"]
     assert len(pen) > 80
     assert not any(e["dst"].startswith(e["src"].split("/")[0] + "/") and e["dst"] == e["src"] for e in pen)
 
 
-def test_official_english_references(corpus_xref):
-    cites = _edges(corpus_xref, "CITES")
+def test_official_english_references(corpus_refs):
+    cites = _edges(corpus_refs, "CITES")
     assert ("pipl.en/art30/p1", "pipl.en/art17/p1") in cites  # "the first paragraph of Article 17 of this Law"
     assert {("pipl.en/art45/p1", "pipl.en/art18/p1"), ("pipl.en/art45/p1", "pipl.en/art35")} <= cites
     assert {("pipl.en/art60/p3", "pipl.en/art60/p1"), ("pipl.en/art60/p3", "pipl.en/art60/p2")} <= cites
-    assert _edges(corpus_xref, "CITES", "pipl.en/art13/p2") == {("pipl.en/art13/p2", f"pipl.en/art13/p1/i{n}")
+    assert _edges(corpus_refs, "CITES", "pipl.en/art13/p2") == {("pipl.en/art13/p2", f"pipl.en/art13/p1/i{n}")
                                                                 for n in range(2, 8)}
     # another instrument by its English title: its official English text
     assert ("network-data-reg.en/art26/p1", "pipl.en/art53") in cites
     # "Article 12, Articles 16 to 20, Article 22, paragraphs 1 and 2 of Article 40, Article 41, or Article 42 of
     # these Regulations" in the liability chapter: the same sanctioned clauses as the Chinese text
-    en = {d.split("/", 1)[1] for _, d in _edges(corpus_xref, "PENALIZES", "network-data-reg.en/art55/p1")}
-    zh = {d.split("/", 1)[1] for _, d in _edges(corpus_xref, "PENALIZES", "network-data-reg/art55/p1")}
+    en = {d.split("/", 1)[1] for _, d in _edges(corpus_refs, "PENALIZES", "network-data-reg.en/art55/p1")}
+    zh = {d.split("/", 1)[1] for _, d in _edges(corpus_refs, "PENALIZES", "network-data-reg/art55/p1")}
     assert en == zh and {"art12", "art16", "art20", "art40/p1", "art40/p2", "art42"} <= en
