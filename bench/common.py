@@ -82,14 +82,11 @@ def peak_rss_mb(children: bool = False) -> float:
 
 
 def rss_mb(pid: int) -> float | None:
-    """Current resident memory of any process (e.g. the java graph server) in MiB, from /proc."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024.0, 1)
-    except OSError:
-        return None
-    return None
+    """Current resident memory of any process (e.g. the java graph server) in MiB."""
+    from graph.server import rss_bytes
+
+    rss = rss_bytes(pid)
+    return None if rss is None else round(rss / 2**20, 1)
 
 
 class RssSampler:

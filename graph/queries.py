@@ -12,6 +12,7 @@ import time
 from typing import Sequence
 
 from graph.dialect import EDGE_TYPES, NODE_LABELS, fulltext_query
+from graph.obligations.model import ObligationItem, ObligationPage
 from graph.store import GraphStore
 
 # what a provision row carries (never the embedding: 384 floats nobody reads)
@@ -250,15 +251,18 @@ class Queries:
         return out
 
     # -- obligations ------------------------------------------------------------------------------------------
-    def obligations(self, **filters) -> list[dict]:
+    def obligations(self, **filters) -> list[ObligationItem]:
         """Obligations filtered by actor (broader roles included), stage, modality, document, level, current only;
-        delegated to graph.obligations.query."""
+        an unknown filter value raises ValueError naming the valid ones (graph.obligations.query)."""
         from graph import obligations as ob
 
-        try:
-            return ob.query(self.store, **filters)
-        except NotImplementedError as e:
-            raise RuntimeError(f"obligation queries are not available in this build ({e})") from e
+        return ob.query(self.store, **filters)
+
+    def obligation_page(self, limit: int = 50, offset: int = 0, **filters) -> ObligationPage:
+        """One page of `obligations` with the total and the next offset."""
+        from graph import obligations as ob
+
+        return ob.page(self.store, limit=limit, offset=offset, **filters)
 
     # -- search -----------------------------------------------------------------------------------------------
     def fulltext(self, q: str, k: int = 10, *, current_only: bool = False, kinds: Sequence[str] | None = None,

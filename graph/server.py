@@ -29,6 +29,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psutil
+
+from ingest.settings import settings
+
 
 DATABASE = "yigui"
 USER = "root"
@@ -101,34 +105,13 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _port_from_env(name: str) -> int | None:
-    raw = os.environ.get(name)
-    if not raw:
-        return None
-    try:
-        port = int(raw)
-    except ValueError:
-        raise ServerError(f"{name}={raw!r} is not a port number — set it to a number 1024-65535 or unset it "
-                          "to let YiGui pick a free port") from None
-    return port or None
-
-
 def _is_our_server(pid: int, root: Path) -> bool:
     """True when pid is alive and is the java server of this root (not a recycled pid of something else)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE and f"-Darcadedb.server.rootPath={root}" in proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return False
-    except PermissionError:
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            return False
-        return f"-Darcadedb.server.rootPath={root}".encode() in args
-    return True  # no /proc (macOS): trust the live pid
 
 
 def _read_state(root: Path) -> dict | None:
@@ -243,8 +226,9 @@ def _running_state(root: Path) -> dict | None:
 
 
 def _start(root: Path, heap: str, timeout: float) -> dict:
-    password = _password(root)
-    fixed_bolt, fixed_http = _port_from_env("YIGUI_DB_BOLT_PORT"), _port_from_env("YIGUI_DB_HTTP_PORT")
+    _password(root)  # written (0600) before the server reads it
+    cfg = settings()
+    fixed_bolt, fixed_http = cfg.db_bolt_port or None, cfg.db_http_port or None
     for name, port in (("YIGUI_DB_BOLT_PORT", fixed_bolt), ("YIGUI_DB_HTTP_PORT", fixed_http)):
         if port and _port_open(port):
             raise ServerError(f"port {port} ({name}) is already in use on 127.0.0.1 — stop whatever listens there, "
@@ -299,8 +283,9 @@ def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout:
 
     owner_pid: stop the server when that process ends, even if it is killed (test sessions: no orphan servers)."""
     root = _root(home)
-    heap = heap or os.environ.get("YIGUI_DB_HEAP", "1g")
-    timeout = timeout or float(os.environ.get("YIGUI_DB_START_TIMEOUT", "90"))
+    cfg = settings()
+    heap = heap or cfg.db_heap
+    timeout = timeout or cfg.db_start_timeout
     with _lock(root):
         state = _running_state(root)
         if state is None:
@@ -364,14 +349,11 @@ def stop_server(home: Path | None = None) -> bool:
 
 
 def rss_bytes(pid: int) -> int | None:
-    """Resident memory of a process (Linux /proc), None where unknown."""
+    """Resident memory of a process, None where unknown."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
+        return psutil.Process(pid).memory_info().rss
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
-    return None
 
 
 def server_status(home: Path | None = None) -> dict:

@@ -9,10 +9,7 @@ ends in the same state as one uninterrupted run (every write is a MERGE or a del
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import time
 from collections import defaultdict
 from typing import Iterable, Sequence
 
@@ -20,6 +17,7 @@ import neo4j
 
 from graph import dialect as dialects
 from ingest.model import LEVEL_RANK, Document, ParsedDocument, Provision
+from ingest.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +67,16 @@ class GraphStore:
                 database: str | None = None, *, home=None) -> "GraphStore":
         """NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD (and NEO4J_DATABASE) -> Neo4j; otherwise the local ArcadeDB server,
         started on demand."""
-        uri = uri or os.environ.get("NEO4J_URI")
+        cfg = settings()
+        uri = uri or cfg.neo4j_uri
         if uri:
-            user = user or os.environ.get("NEO4J_USER", "neo4j")
-            password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
+            user = user or cfg.neo4j_user
+            password = password if password is not None else cfg.neo4j_password
             if password is None:
                 raise StoreError("NEO4J_URI is set but NEO4J_PASSWORD is not — set NEO4J_PASSWORD (and NEO4J_USER "
                                  "if not 'neo4j'), or unset NEO4J_URI to use the local ArcadeDB server")
             driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
-            store = cls(driver, backend="neo4j", database=database or os.environ.get("NEO4J_DATABASE") or None)
+            store = cls(driver, backend="neo4j", database=database or cfg.neo4j_database or None)
         else:
             from graph.server import ensure_server
 
@@ -131,35 +130,24 @@ class GraphStore:
         so re-running finishes the job)."""
         rows = list(rows)
         done = 0
+
+        def work(tx, batch):
+            tx.run(cypher, {"rows": batch}).consume()
+
         with self._session() as s:
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
-                for attempt in range(3):  # a transient conflict (another writer) is retried, then reported
-                    tx = s.begin_transaction()
-                    try:
-                        tx.run(cypher, {"rows": batch}).consume()
-                        tx.commit()
-                        break
-                    except neo4j.exceptions.TransientError:
-                        if not tx.closed():
-                            with contextlib.suppress(Exception):
-                                tx.rollback()
-                        if attempt == 2:
-                            raise StoreError(f"batch {start // batch_size + 1} of {what} kept conflicting with "
-                                             "another writer and was rolled back — run the command again") from None
-                        time.sleep(0.5 * (attempt + 1))
-                        continue
-                    except Exception as e:
-                        if tx.closed() is False:
-                            try:
-                                tx.rollback()
-                            except Exception:  # the failure may have closed it already
-                                pass
-                        n = start // batch_size + 1
-                        first = batch[0].get("id", batch[0]) if batch and isinstance(batch[0], dict) else None
-                        msg = getattr(e, "message", None) or str(e)
-                        raise StoreError(f"batch {n} of {what} (rows {start + 1}-{start + len(batch)}, first "
-                                         f"{first!r}) failed and was rolled back: {msg}") from e
+                n = start // batch_size + 1
+                try:
+                    s.execute_write(work, batch)  # the driver retries a transient conflict (another writer)
+                except neo4j.exceptions.TransientError:
+                    raise StoreError(f"batch {n} of {what} kept conflicting with another writer and was rolled "
+                                     "back — run the command again") from None
+                except Exception as e:
+                    first = batch[0].get("id", batch[0]) if batch and isinstance(batch[0], dict) else None
+                    msg = getattr(e, "message", None) or str(e)
+                    raise StoreError(f"batch {n} of {what} (rows {start + 1}-{start + len(batch)}, first "
+                                     f"{first!r}) failed and was rolled back: {msg}") from e
                 done += len(batch)
         return done
 

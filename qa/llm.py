@@ -18,12 +18,12 @@ removal is reported in the response notes; a sentence with no citation at all is
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
 from ingest.citation import short_title
 from ingest.numerals import CN_OR_ARABIC_NUM
+from ingest.settings import settings
 
 from .schemas import AskResponse, Citation
 
@@ -37,9 +37,10 @@ SYSTEM_PROMPT = (
 
 def llm_from_env():
     """A llama-index LLM from YIGUI_LLM_* settings, or None when none is configured."""
-    provider = (os.environ.get("YIGUI_LLM_PROVIDER") or "openai").strip().lower()
-    base = os.environ.get("YIGUI_LLM_BASE_URL")
-    model = os.environ.get("YIGUI_LLM_MODEL")
+    cfg = settings()
+    provider = cfg.llm_provider
+    base = cfg.llm_base_url
+    model = cfg.llm_model
     if provider == "ollama":
         base = base or "http://127.0.0.1:11434/v1"
     if not base or not model:
@@ -51,12 +52,12 @@ def llm_from_env():
     return OpenAILike(
         model=model,
         api_base=base.rstrip("/"),
-        api_key=os.environ.get("YIGUI_LLM_API_KEY") or ("ollama" if provider == "ollama" else "none"),
+        api_key=cfg.llm_api_key or ("ollama" if provider == "ollama" else "none"),
         is_chat_model=True,
-        context_window=int(os.environ.get("YIGUI_LLM_CONTEXT", "8192")),
-        max_tokens=int(os.environ.get("YIGUI_LLM_MAX_TOKENS", "800")),
+        context_window=cfg.llm_context,
+        max_tokens=cfg.llm_max_tokens,
         temperature=0.0,
-        timeout=float(os.environ.get("YIGUI_LLM_TIMEOUT", "60")),
+        timeout=cfg.llm_timeout,
         max_retries=1,
     )
 
@@ -298,9 +299,10 @@ def llm_answer(llm, question: str, qa, hits, retriever) -> AskResponse:
             h = next(x for x in hits if cid.startswith(x.pinpoint.id + "/"))
             d, p = h.unit.doc, retriever.by_id[cid]
             paragraph = p.paragraph
-        en_text, _ = retriever.english_of(cid)
-        cites.append(Citation(provision_id=cid, doc_title=d.title, article=h.unit.prov.article, paragraph=paragraph,
-                              citation=p.citation, quote=p.text, version=d.version or d.effective, text_en=en_text))
+        en_text, en_cit = retriever.english_of(cid)
+        cites.append(Citation(provision_id=cid, doc_id=d.id, doc_title=d.title, article=h.unit.prov.article,
+                              paragraph=paragraph, citation=p.citation, quote=p.text, version=d.version or d.effective,
+                              text_en=en_text, citation_en=en_cit, current=bool(d.current)))
     abstained = not v.answer.strip() or not cites
     answer = v.answer if not abstained else ("The model's answer could not be verified against the retrieved clauses."
                                              if qa.lang == "en" else "大模型的回答无法与检索到的条文核对一致，未予采用。")

@@ -41,10 +41,8 @@ class IngestProvider:
 
     @cached_property
     def parsed(self) -> list[ParsedDocument]:
-        try:
-            from ingest.pipeline import ingest_paths  # the full pipeline (versions, registry, warnings)
-        except ImportError:  # pragma: no cover - only while the pipeline is not installed
-            return _parse_corpus(self.paths)
+        from ingest.pipeline import ingest_paths  # the full pipeline (versions, registry, warnings)
+
         return list(ingest_paths(self.paths, progress=False).documents)
 
     def documents(self) -> list[Document]:
@@ -61,27 +59,6 @@ class IngestProvider:
         from .graphctx import GraphContext
 
         return GraphContext()
-
-
-def _parse_corpus(paths) -> list[ParsedDocument]:  # pragma: no cover - fallback before ingest.pipeline existed
-    from corpus import corpus_dir
-    from ingest.parse import parse_text
-    from ingest.readers import read_file
-    from ingest.versions import assign_versions
-
-    if paths:
-        files = []
-        for p in map(Path, paths):
-            files += sorted(p.rglob("*.md")) if p.is_dir() else [p]
-    else:
-        d = corpus_dir()
-        files = sorted((d / "zh").glob("*.md")) + sorted((d / "en").glob("*.md"))
-    docs = []
-    for f in files:
-        r = read_file(f)
-        docs.append(parse_text(r.text, file_name=r.file, meta=r.meta, line_offset=r.front_matter_lines))
-    assign_versions(docs)
-    return docs
 
 
 class StoreProvider:

@@ -12,7 +12,6 @@ provider (the store in production), so there is still one source of truth.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import numpy as np
 
 from graph.embed import is_retrieval_unit, provision_text
 from ingest.model import Document, Provision
+from ingest.settings import settings
 
 from .provider import Provider, default_provider
 from .schemas import SearchResult
@@ -161,7 +161,7 @@ class Retriever:
                 todo.append(k)
         self.embedded_at_query = getattr(self, "embedded_at_query", 0) + len(todo)
         if todo:
-            show = os.environ.get("YIGUI_PROGRESS", "1") != "0"
+            show = settings().progress
             log.warning("%d provisions have no stored embedding: embedding them now (run `yigui ingest`)", len(todo))
             M = embed_texts([provision_text(provs[k], self.docs.get(provs[k].doc_id)) for k in todo], "passage",
                             self.embedder, progress=show, desc=desc)

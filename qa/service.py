@@ -71,14 +71,33 @@ def get_answerer(store=None, use_llm: bool | None = None) -> Answerer:
     return _answerer
 
 
+def search_with(retriever: Retriever, question: str, k: int = 10) -> SearchResponse:
+    """The retriever's hits as the public SearchResponse (CLI `yigui search --json`, `GET /v1/search`, the app)."""
+    if not question or not question.strip():
+        raise ValueError("the query is empty: give a question or keywords")
+    t0 = time.perf_counter()
+    hits = retriever.search(question, k=k)
+    results = [retriever.to_result(h) for h in hits]
+    return SearchResponse(query=question, results=results, took_ms=round((time.perf_counter() - t0) * 1000, 2))
+
+
 def search(question: str, k: int = 10, store=None) -> SearchResponse:
     if not question or not question.strip():
         raise ValueError("the query is empty: give a question or keywords")
-    r = get_retriever(store)
-    t0 = time.perf_counter()
-    hits = r.search(question, k=k)
-    results = [r.to_result(h) for h in hits]
-    return SearchResponse(query=question, results=results, took_ms=round((time.perf_counter() - t0) * 1000, 2))
+    return search_with(get_retriever(store), question, k)
+
+
+def reset() -> None:
+    """Forget this process's index and answerer (a host that switches to another store builds afresh)."""
+    global _retriever, _answerer, _generation, _checked_at
+    with _lock:
+        _retriever = _answerer = _generation = None
+        _checked_at = 0.0
+
+
+def is_ready() -> bool:
+    """Whether this process has built its retrieval index (a question is answered without the warm-up wait)."""
+    return _retriever is not None
 
 
 def ask(question: str, use_llm: bool | None = None, store=None) -> AskResponse:

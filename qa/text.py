@@ -119,27 +119,39 @@ def _stem(w: str) -> str:
 # ------------------------------------------------------------------------------------------------ vocabularies
 
 
-def _load(name: str):
-    try:
-        from corpus import load_yaml
+def _actors() -> list[dict]:
+    """The actor entries of corpus/actors.yaml, through the one taxonomy index (corpus.taxonomy)."""
+    from corpus import taxonomy
 
-        return load_yaml(name) or {}
-    except FileNotFoundError:
-        return {}
+    return list(taxonomy.actors().entries.values())
+
+
+def _terms() -> list[dict]:
+    """The glossary's terms (corpus/glossary.yaml), through corpus.taxonomy; a missing file raises."""
+    from corpus import taxonomy
+
+    return taxonomy.glossary().terms
+
+
+def _load(name: str):
+    """One of the project's YAML files (corpus/*.yaml); a missing one is a broken install, not an empty vocabulary."""
+    from corpus import load_yaml
+
+    return load_yaml(name)
 
 
 @lru_cache(maxsize=1)
 def glossary_pairs() -> list[tuple[str, str]]:
     """(english variant lower-case, chinese term) pairs, longest English first: glossary, actors, stages."""
     pairs: list[tuple[str, str]] = []
-    for t in (_load("glossary.yaml").get("terms") or []):
+    for t in _terms():
         zh = t.get("zh")
         if not zh:
             continue
         for en in [t.get("en"), *((t.get("aliases") or {}).get("en") or [])]:
             if en:
                 pairs.append((str(en).lower(), zh))
-    for a in (_load("actors.yaml").get("actors") or []):
+    for a in _actors():
         zh = a.get("zh")
         for en in [a.get("en"), *((a.get("aliases") or {}).get("en") or [])]:
             if en and zh:
@@ -169,11 +181,11 @@ def glossary_map() -> list[tuple[str, list[str]]]:
 @lru_cache(maxsize=1)
 def _domain_zh_terms() -> list[str]:
     terms = set()
-    for t in (_load("glossary.yaml").get("terms") or []):
+    for t in _terms():
         if t.get("zh") and t.get("cat") != "verb":
             terms.add(t["zh"])
             terms.update((t.get("aliases") or {}).get("zh") or [])
-    for a in (_load("actors.yaml").get("actors") or []):
+    for a in _actors():
         if a.get("zh"):
             terms.add(a["zh"])
             terms.update((a.get("aliases") or {}).get("zh") or [])
@@ -184,7 +196,7 @@ def _domain_zh_terms() -> list[str]:
 def actor_aliases() -> list[tuple[str, list[str]]]:
     """(surface form in a question, zh names to look for in clauses), longest surface first."""
     out = []
-    for a in (_load("actors.yaml").get("actors") or []):
+    for a in _actors():
         zh = a.get("zh")
         if not zh:
             continue

@@ -1,7 +1,7 @@
 """Obligation registers for compliance officers: register rows (ui.register) -> XLSX / DOCX / CSV / JSON.
 
 One core used by the CLI (`yigui checklist`), the Streamlit app and the REST API, so all three give the same file.
-Rows come from `graph.queries.Queries.obligations()`; what the graph does not know (an official English text) is
+Rows come from `ui.core.Core.all_obligations()` (typed `ObligationItem`s); what the graph does not know (an official English text) is
 said to be missing, never invented or left as a placeholder. The tracking columns (Owner, Control, Evidence,
 Status, Review date, Notes, Verified by) are the user's; `ui.register.merge` carries them into a regenerated register.
 """
@@ -12,7 +12,6 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from typing import Any, Literal
 
 from graph.obligations.model import MODALITY_LABELS as _MODALITIES
@@ -31,50 +30,10 @@ MEDIA_TYPES = {
 Progress = Callable[[int, int], None]  # (done, total)
 
 MODALITY_LABELS = {k: (zh, en) for k, (_cue, zh, en) in _MODALITIES.items()}
-__all__ = ["ChecklistRow", "RegisterRow", "rows_from_obligations", "render", "fetch_obligations", "FORMATS"]
+__all__ = ["ChecklistRow", "RegisterRow", "rows_from_obligations", "render", "FORMATS"]
 
 
 # ---------------------------------------------------------------- taxonomy labels
-
-
-def _taxonomy(name: str) -> dict[str, dict]:
-    """id -> entry of corpus/actors.yaml or stages.yaml; empty when the file has not landed or is malformed."""
-    try:
-        from corpus import load_yaml
-
-        data = load_yaml(name)
-    except Exception:  # noqa: BLE001 - labels are cosmetic; fall back to ids
-        return {}
-    if isinstance(data, dict):
-        for key in ("actors", "stages", "regulators", "items"):
-            if isinstance(data.get(key), list):
-                data = data[key]
-                break
-        else:
-            return {k: (v if isinstance(v, dict) else {"zh": str(v)}) for k, v in data.items()}
-    if isinstance(data, list):
-        return {str(e.get("id")): e for e in data if isinstance(e, dict) and e.get("id")}
-    return {}
-
-
-@lru_cache(maxsize=None)
-def actor_taxonomy() -> dict[str, dict]:
-    return _taxonomy("actors.yaml")
-
-
-@lru_cache(maxsize=None)
-def stage_taxonomy() -> dict[str, dict]:
-    return _taxonomy("stages.yaml")
-
-
-def _names(entry: dict) -> tuple[str, str]:
-    zh = entry.get("zh") or entry.get("name_zh") or entry.get("name") or ""
-    en = entry.get("en") or entry.get("name_en") or ""
-    if isinstance(zh, dict):
-        zh = zh.get("name") or ""
-    if isinstance(en, dict):
-        en = en.get("name") or ""
-    return str(zh), str(en)
 
 
 def label(kind: Literal["actor", "stage"], ident: str) -> str:
@@ -83,85 +42,14 @@ def label(kind: Literal["actor", "stage"], ident: str) -> str:
 
 
 def taxonomy_options(kind: Literal["actor", "stage"]) -> list[tuple[str, str]]:
-    """(id, bilingual label) pairs for filter widgets, in taxonomy order."""
-    tax = actor_taxonomy() if kind == "actor" else stage_taxonomy()
-    return [(i, label(kind, i)) for i in tax]
+    """(id, bilingual label) pairs for filter widgets, in taxonomy order (corpus/actors.yaml, stages.yaml)."""
+    from corpus import taxonomy
 
-
-def resolve_taxonomy_id(kind: Literal["actor", "stage"], value: str | None) -> str | None:
-    """Accept an id, a Chinese or English name or an alias (`医疗器械注册人`, `registrant`) and return the id."""
-    if not value:
-        return None
-    tax = actor_taxonomy() if kind == "actor" else stage_taxonomy()
-    if value in tax or not tax:
-        return value
-    needle = value.strip().casefold()
-    for ident, entry in tax.items():
-        zh, en = _names(entry)
-        names = {zh.casefold(), en.casefold(), ident.casefold()}
-        aliases = entry.get("aliases") or []
-        if isinstance(aliases, dict):
-            aliases = [a for v in aliases.values() for a in (v or [])]
-        for alias in aliases:
-            names.add(str(alias).casefold())
-        if needle in names:
-            return ident
-    return value
-
-
-# ---------------------------------------------------------------- rows
-
-
-def _ids(values: Any) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        if isinstance(v, dict):
-            v = v.get("id") or v.get("name") or v.get("citation")
-        if v:
-            out.append(str(v))
-    return out
-
-
-def fetch_obligations(
-    queries: Any,
-    *,
-    actor: str | None = None,
-    stage: str | None = None,
-    doc: str | None = None,
-    modality: str | None = None,
-    level: str | None = None,
-    current_only: bool = True,
-    include_inherited: bool = True,
-    page_size: int = 500,
-    max_rows: int = 20000,
-    progress: Progress | None = None,
-) -> list[dict]:
-    """All obligations matching the filters, paging through `Queries.obligations` so large checklists stream."""
-    out: list[dict] = []
-    offset = 0
-    while offset < max_rows:
-        page = queries.obligations(
-            actor=actor,
-            stage=stage,
-            modality=modality,
-            doc=doc,
-            level=level,
-            current_only=current_only,
-            include_inherited=include_inherited,
-            limit=page_size,
-            offset=offset,
-        )
-        out.extend(page)
-        offset += len(page)
-        if progress:
-            progress(len(out), 0)
-        if len(page) < page_size:
-            break
-    return out
+    tax = taxonomy.actors() if kind == "actor" else taxonomy.stages()
+    return [(i, label(kind, i)) for i in tax.ids()]
 
 
 # ---------------------------------------------------------------- writers
-
 
 
 def describe_filters(filters: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from graph.obligations.model import MODALITY_LABELS
+from graph.obligations.model import MODALITY_LABELS, ObligationItem, PenaltyLink
 from ingest.model import LEVEL_LABELS, LEVEL_RANK
 
 TRACKING: list[tuple[str, str]] = [  # what the user writes: (field, header)
@@ -178,56 +178,50 @@ def label(kind: str, ident: str) -> str:
 # ---------------------------------------------------------------- rows
 
 
-def _penalty_refs(details: Iterable[dict], citations: Iterable[str]) -> list[PenaltyRef]:
+def _penalty_refs(details: Iterable[PenaltyLink], citations: Iterable[str]) -> list[PenaltyRef]:
     from qa import penalty
 
     out: list[PenaltyRef] = []
     for d in details or []:
-        tiers = penalty.summary_zh(penalty.parse(d.get("text") or "")) or \
-            penalty.summary_zh(penalty.parse(d.get("sanction_text") or ""))
-        esc = d.get("escalation") or {}
-        if esc.get("text"):
-            more = penalty.summary_zh(penalty.parse(esc["text"]))
+        tiers = penalty.summary_zh(penalty.parse(d.text)) or penalty.summary_zh(penalty.parse(d.sanction_text or ""))
+        esc = d.escalation
+        if esc is not None and esc.text:
+            more = penalty.summary_zh(penalty.parse(esc.text))
             if more:
-                tiers = f"{tiers}；{esc['citation']}（情节严重等 aggravated）：{more}" if tiers else \
-                    f"{esc['citation']}：{more}"
-        out.append(PenaltyRef(citation=d.get("citation") or d.get("provision_id") or "", provision_id=d.get(
-            "provision_id") or "", method=d.get("method") or "explicit", tiers_zh=tiers, evidence=d.get("evidence") or ""))
+                tiers = f"{tiers}；{esc.citation}（情节严重等 aggravated）：{more}" if tiers else \
+                    f"{esc.citation}：{more}"
+        out.append(PenaltyRef(citation=d.citation or d.provision_id, provision_id=d.provision_id, method=d.method,
+                              tiers_zh=tiers, evidence=d.evidence))
     if not out:
         out = [PenaltyRef(citation=str(c)) for c in citations or []]
     return out
 
 
-def rows_from_obligations(obligations: Iterable[dict]) -> list[RegisterRow]:
-    """Turn `Queries.obligations()` dicts into register rows: one per obligation, legal rank first, then document
+def rows_from_obligations(obligations: Iterable[ObligationItem]) -> list[RegisterRow]:
+    """Turn `Queries.obligations()` items into register rows: one per obligation, legal rank first, then document
     order (the law before the rules made under it)."""
     rows: list[RegisterRow] = []
     seen: set[str] = set()
     for ob in obligations:
-        oid = str(ob.get("id") or "")
-        if not oid or oid in seen:
+        if ob.id in seen:
             continue
-        seen.add(oid)
-        actor_ids = [str(a) for a in ob.get("actors") or []]
-        if ob.get("regulator_duty"):
-            actor_ids = [str(r) for r in ob.get("regulators") or []] or actor_ids
-        stage_ids = [s["id"] if isinstance(s, dict) else str(s) for s in ob.get("stages") or []]
-        level = ob.get("level") or ""
+        seen.add(ob.id)
+        actor_ids = (ob.regulators or ob.actors) if ob.regulator_duty else ob.actors
+        stage_ids = [s.id for s in ob.stages]
+        level = ob.level or ""
         rows.append(RegisterRow(
-            key=str(ob.get("key") or oid), id=oid, modality=str(ob.get("modality") or ""),
-            actor_ids=actor_ids, actors=[label("actor", a) for a in actor_ids],
+            key=ob.key or ob.id, id=ob.id, modality=ob.modality,
+            actor_ids=list(actor_ids), actors=[label("actor", a) for a in actor_ids],
             stage_ids=stage_ids, stages=[label("stage", s) for s in stage_ids],
-            requirement_zh=ob.get("requirement_zh") or ob.get("clause") or "",
-            requirement_en=ob.get("requirement_en") or "",
-            condition=ob.get("condition") or "", exception=ob.get("exception") or "",
-            elements=list(ob.get("elements") or []),
-            provision_id=str(ob.get("provision_id") or oid.split("#")[0]), citation=ob.get("citation") or "",
-            doc_id=ob.get("doc_id") or "", instrument=ob.get("instrument") or "", doc_title=ob.get("doc_title") or "",
-            version=str(ob.get("version") or "")[:10], effective=str(ob.get("effective") or "")[:10], level=level,
-            rank=LEVEL_RANK.get(level, LEVEL_RANK["other"]), position=int(ob.get("position") or _position(oid)),
-            clause=ob.get("clause") or ob.get("text") or "",
-            penalties=_penalty_refs(ob.get("penalty_details") or [], ob.get("penalties") or []),
-            inherited_via=ob.get("inherited_via") or None,
+            requirement_zh=ob.requirement_zh or ob.clause, requirement_en=ob.requirement_en,
+            condition=ob.condition or "", exception=ob.exception or "", elements=list(ob.elements),
+            provision_id=ob.provision_id, citation=ob.citation,
+            doc_id=ob.doc_id, instrument=ob.instrument or "", doc_title=ob.doc_title or "",
+            version=str(ob.version or "")[:10], effective=str(ob.effective or "")[:10], level=level,
+            rank=LEVEL_RANK.get(level, LEVEL_RANK["other"]), position=ob.position or _position(ob.id),
+            clause=ob.clause or ob.text,
+            penalties=_penalty_refs(ob.penalty_details, ob.penalties),
+            inherited_via=ob.inherited_via.reason if ob.inherited_via else None,
         ))
     return rows
 

@@ -3,7 +3,8 @@
 Entry points used by graph.build and graph.queries:
   extract(parsed_docs) -> ExtractionResult
   load(store, result)
-  query(store, actor=…, stage=…, …) -> list[dict]
+  query(store, actor=…, stage=…, …) -> list[ObligationItem]
+  page(store, limit=…, offset=…, actor=…, …) -> ObligationPage (with the total)
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 from graph.obligations import extract as _extract_mod  # noqa: E402
 from graph.obligations import load as _load_mod  # noqa: E402
 from graph.obligations import query as _query_mod  # noqa: E402
-from graph.obligations.model import ExtractionResult, Modality, Obligation, StageLabel, Term
+from graph.obligations.model import (ExtractionResult, InheritedVia, Modality, Obligation, ObligationItem,
+                                     ObligationPage, PenaltyLink, StageLabel, Term)
 
 
 def extract(parsed_docs) -> ExtractionResult:
@@ -26,11 +28,17 @@ def load(store, result: ExtractionResult, doc_ids: list[str] | None = None) -> d
 
 
 def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
-          include_inherited=True, limit=100, offset=0, regulator_duties=None) -> list[dict]:
+          include_inherited=True, limit=100, offset=0, regulator_duties=None) -> list[ObligationItem]:
     """Obligations filtered by actor (incl. inherited roles, with the reason), stage, modality, document, level."""
     return _query_mod.query(store, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
                             current_only=current_only, include_inherited=include_inherited, limit=limit,
                             offset=offset, regulator_duties=regulator_duties)
 
 
-__all__ = ["extract", "load", "query", "ExtractionResult", "Obligation", "Term", "StageLabel", "Modality"]
+def page(store, limit: int = 50, offset: int = 0, **filters) -> ObligationPage:
+    """One page of `query` with the total count and the next offset."""
+    return _query_mod.page(store, limit=limit, offset=offset, **filters)
+
+
+__all__ = ["extract", "load", "query", "page", "ExtractionResult", "Obligation", "ObligationItem", "ObligationPage",
+           "PenaltyLink", "InheritedVia", "Term", "StageLabel", "Modality"]

@@ -63,6 +63,84 @@ class Term(BaseModel):
     actor: str | None = None  # actor taxonomy id when the term names a role
 
 
+class Escalation(BaseModel):
+    """The paragraph that raises a penalty paragraph's tier (有前款规定的违法行为，情节严重的，…)."""
+
+    citation: str
+    text: str
+
+
+class PenaltyLink(BaseModel):
+    """A penalty clause linked (PENALIZES) to the clause of an obligation, and how the link was made."""
+
+    provision_id: str
+    citation: str
+    text: str = ""
+    method: Literal["explicit", "inferred", "general"] = "explicit"
+    evidence: str = ""
+    sanction_text: str | None = None  # for an item of a penalty list: the lead-in that states the tiers
+    escalation: Escalation | None = None
+
+
+class InheritedVia(BaseModel):
+    """Why an obligation naming another role applies to the role asked for: the chain of role ids (the role asked
+    for first, the role the clause names last) and the reason in Chinese and English."""
+
+    actor: str  # the role the clause names (corpus/actors.yaml id)
+    path: list[str]  # role ids from the role asked for to `actor`
+    relation: Literal["broader", "overlap"]  # first step: a kind of a broader role, or a role it also holds
+    reason: str  # "医疗器械注册人属于医疗器械注册人、备案人 / a … is a …"
+
+
+class ObligationItem(BaseModel):
+    """One obligation as the query layer returns it (CLI, API, app and registers all read this shape)."""
+
+    id: str
+    key: str = Field(description="register id: instrument + hash of the clause's words; survives re-ingest and a new "
+                                 "version while the clause is unchanged")
+    modality: Modality
+    actors: list[str] = Field(default_factory=list)
+    regulators: list[str] = Field(default_factory=list)
+    regulator_duty: bool = False
+    stages: list[StageLabel] = Field(default_factory=list)
+    requirement_zh: str = ""
+    requirement_en: str = Field("", description="the official English translation of the clause; \"\" when none "
+                                               "is loaded (the Chinese text governs)")
+    action: str | None = None
+    object: str | None = None
+    condition: str | None = None
+    exception: str | None = None
+    elements: list[str] = Field(default_factory=list)
+    provision_id: str
+    citation: str
+    doc_id: str
+    instrument: str | None = None
+    doc_title: str | None = None
+    short_title: str | None = None
+    version: str | None = None
+    effective: str | None = None
+    level: str | None = None
+    current: bool = True
+    text: str = Field("", description="verbatim text of the provision")
+    clause: str = Field("", description="verbatim text of the clause the obligation was read from")
+    confidence: float | None = None
+    position: int = 0
+    penalties: list[str] = Field(default_factory=list, description="citations of the linked penalty clauses")
+    penalty_details: list[PenaltyLink] = Field(default_factory=list)
+    inherited_via: InheritedVia | None = None
+
+
+class ObligationPage(BaseModel):
+    """One page of a filtered obligation list, with the total so a client can page to the end."""
+
+    items: list[ObligationItem]
+    total: int
+    count: int  # rows on this page
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
 class ExtractionResult(BaseModel):
     obligations: list[Obligation] = Field(default_factory=list)
     terms: list[Term] = Field(default_factory=list)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from corpus import taxonomy
-from graph.obligations.model import MODALITIES
+from graph.obligations.model import MODALITIES, InheritedVia, ObligationItem, ObligationPage
+from ingest.model import LEVEL_RANK
 
 
 def resolve_actor(value: str) -> str:
@@ -20,18 +21,31 @@ def resolve_stage(value: str) -> str:
     return taxonomy.stages().resolve(value)
 
 
-def actor_targets(actor_id: str, include_inherited: bool = True) -> dict[str, str | None]:
-    """Actor ids whose obligations apply to actor_id -> reason (None for the actor itself)."""
+def actor_targets(actor_id: str, include_inherited: bool = True) -> dict[str, InheritedVia | None]:
+    """Actor ids whose obligations apply to actor_id -> why (None for the actor itself and the roles it binds)."""
     tax = taxonomy.actors()
     direct = tax[actor_id].get("binds") or [actor_id]
-    out: dict[str, str | None] = {a: None for a in direct}
+    out: dict[str, InheritedVia | None] = {a: None for a in direct}
     out.setdefault(actor_id, None)
     if include_inherited:
         for a in direct:
-            for k, v in tax.inherited(a).items():
+            for k, (path, rel, reason) in tax.inheritance(a).items():
                 if k not in out:
-                    out[k] = v
+                    out[k] = InheritedVia(actor=k, path=path if a == actor_id else [actor_id, *path], relation=rel,
+                                          reason=reason)
     return out
+
+
+def check_filters(store, doc: str | None = None, level: str | None = None) -> None:
+    """An unknown document or level is the caller's mistake, not an empty result: ValueError naming the valid ones."""
+    if level and level not in LEVEL_RANK:
+        raise ValueError(f"unknown level {level!r} — use one of {', '.join(LEVEL_RANK)}")
+    if doc:
+        rows = store.run("MATCH (d:Document) WHERE d.lang = 'zh' RETURN d.id AS id, d.instrument AS instrument")
+        known = {r["id"] for r in rows} | {r["instrument"] for r in rows if r["instrument"]}
+        if doc not in known:
+            raise ValueError(f"unknown doc {doc!r}: no such document or instrument is loaded — use one of "
+                             f"{', '.join(sorted(known))}")
 
 
 def _ancestors(pid: str) -> list[str]:
@@ -100,18 +114,14 @@ def official_english(clause: str, zh_text: str, en_text: str | None) -> str:
     return en_text.strip()
 
 
-def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
-          include_inherited=True, limit=100, offset=0, regulator_duties: bool | None = None) -> list[dict]:
-    """Rows, highest legal rank first, then document order: id, key (register id), modality, actors, stages,
-    requirement_zh, requirement_en (official translation or ""), condition, exception, elements, provision_id,
-    citation, doc_id, instrument, doc_title, version, effective, level, text (verbatim provision text), clause,
-    regulator_duty, penalties (citations), penalty_details, inherited_via."""
+def _where(store, actor, stage, modality, doc, level, current_only, include_inherited, regulator_duties):
     targets = None
     if actor:
         targets = actor_targets(resolve_actor(actor), include_inherited)
     stage_id = resolve_stage(stage) if stage else None
     if modality and modality not in MODALITIES:
         raise ValueError(f"unknown modality {modality!r} — use one of {', '.join(MODALITIES)}")
+    check_filters(store, doc=doc, level=level)
     where = ["($modality IS NULL OR o.modality = $modality)",
              "($doc IS NULL OR d.id = $doc OR d.instrument = $doc)",
              "($level IS NULL OR d.level = $level)",
@@ -119,16 +129,44 @@ def query(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
              "($actors IS NULL OR any(x IN o.actors WHERE x IN $actors))",
              "($stage IS NULL OR $stage IN o.stage_ids)",
              "($reg IS NULL OR o.regulator_duty = $reg)"]
+    params = dict(modality=modality, doc=doc, level=level, current=bool(current_only),
+                  actors=list(targets) if targets is not None else None, stage=stage_id, reg=regulator_duties)
+    return targets, " AND ".join(where), params
+
+
+def count(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
+          include_inherited=True, regulator_duties: bool | None = None) -> int:
+    """How many obligations the filters match (the total behind a page)."""
+    _, where, params = _where(store, actor, stage, modality, doc, level, current_only, include_inherited,
+                              regulator_duties)
+    rows = store.run("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
+                     f"WHERE {where} RETURN count(o) AS n", **params)
+    return int(rows[0]["n"]) if rows else 0
+
+
+def page(store, limit=50, offset=0, **filters) -> ObligationPage:
+    """One page with the total and the next offset (None on the last page)."""
+    items = query(store, limit=limit, offset=offset, **filters)
+    total = count(store, **filters)
+    nxt = offset + len(items)
+    return ObligationPage(items=items, total=total, count=len(items), limit=limit, offset=offset,
+                          next_offset=nxt if nxt < total else None)
+
+
+def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
+          include_inherited=True, limit=100, offset=0, regulator_duties: bool | None = None) -> list[ObligationItem]:
+    """Rows, highest legal rank first, then document order (see ObligationItem for the fields); each inherited row
+    says why it applies (`inherited_via`: the chain of role ids and the reason)."""
+    targets, where, params = _where(store, actor, stage, modality, doc, level, current_only, include_inherited,
+                                    regulator_duties)
     cypher = ("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
-              f"WHERE {' AND '.join(where)} "
+              f"WHERE {where} "
               "OPTIONAL MATCH (e:Provision)-[:TRANSLATION_OF]->(p) "
               "RETURN o {.*} AS o, p.text AS text, e.text AS text_en, d.title AS doc_title, "
               "d.short_title AS short_title, d.instrument AS instrument, d.version AS version, "
               "d.effective AS effective, d.level AS level, d.current AS current, d.rank AS rank "
               "ORDER BY d.rank DESC, o.doc_id, o.position SKIP $offset LIMIT $limit")
-    rows = store.run(cypher, modality=modality, doc=doc, level=level, current=bool(current_only),
-                     actors=list(targets) if targets is not None else None, stage=stage_id,
-                     reg=regulator_duties, offset=int(offset), limit=int(limit))
+    rows = store.run(cypher, **params, offset=int(offset), limit=int(limit))
     pen = _penalties(store, sorted({a for r in rows for a in _ancestors(r["o"]["provision_id"])}))
     out = []
     for r in rows:
@@ -147,19 +185,24 @@ def query(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
         details.sort(key=lambda d: d["method"] == "general")
         if o["modality"] in ("right", "power"):
             details = []
-        out.append({
-            "id": o["id"], "key": o.get("key") or o["id"], "modality": o["modality"],
-            "actors": list(o.get("actors") or []),
-            "regulators": list(o.get("regulators") or []), "regulator_duty": bool(o.get("regulator_duty")),
-            "stages": [{"id": s, "confidence": c} for s, c in zip(o.get("stage_ids") or [], o.get("stage_confidences") or [])],
-            "requirement_zh": o.get("requirement_zh"),
-            "requirement_en": official_english(o.get("text") or "", r["text"] or "", r["text_en"]),
-            "action": o.get("action"), "object": o.get("object"), "condition": o.get("condition"),
-            "exception": o.get("exception"), "elements": list(o.get("elements") or []),
-            "provision_id": o["provision_id"], "citation": o["citation"], "doc_id": o["doc_id"],
-            "instrument": r["instrument"], "doc_title": r["doc_title"], "short_title": r["short_title"],
-            "version": r["version"], "effective": r["effective"], "level": r["level"], "current": r["current"],
-            "text": r["text"], "clause": o.get("text"), "confidence": o.get("confidence"),
-            "penalties": [d["citation"] for d in details], "penalty_details": details, "inherited_via": via,
-        })
+        out.append(ObligationItem(
+            id=o["id"], key=o.get("key") or o["id"], modality=o["modality"],
+            actors=list(o.get("actors") or []),
+            regulators=list(o.get("regulators") or []), regulator_duty=bool(o.get("regulator_duty")),
+            stages=[{"id": s, "confidence": c} for s, c in zip(o.get("stage_ids") or [], o.get("stage_confidences") or [])],
+            requirement_zh=o.get("requirement_zh") or "",
+            requirement_en=official_english(o.get("text") or "", r["text"] or "", r["text_en"]),
+            action=o.get("action"), object=o.get("object"), condition=o.get("condition"),
+            exception=o.get("exception"), elements=list(o.get("elements") or []),
+            provision_id=o["provision_id"], citation=o["citation"], doc_id=o["doc_id"],
+            instrument=r["instrument"], doc_title=r["doc_title"], short_title=r["short_title"],
+            version=_s(r["version"]), effective=_s(r["effective"]), level=r["level"],
+            current=r["current"] is not False, text=r["text"] or "", clause=o.get("text") or "",
+            confidence=o.get("confidence"), position=int(o.get("position") or 0),
+            penalties=[d["citation"] for d in details], penalty_details=details, inherited_via=via,
+        ))
     return out
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(value)

@@ -148,7 +148,7 @@ def test_checklist_rows_show_inferred_penalties(scratch_store, corpus_docs):
                               "RETURN t.id AS t, r.method AS m, r.score AS s")
     assert props and all(r["m"] == "inferred" and r["s"] >= penalties.INFER_THRESHOLD for r in props)
     rows = query(scratch_store, actor="md-registrant", doc="mdsr-2024", stage="post-market", limit=500)
-    pen = {r["provision_id"]: r["penalties"] for r in rows}
+    pen = {r.provision_id: r.penalties for r in rows}
     # post-market research and risk plan, traceability: sanctioned by items of art. 89, cited to the item
     assert "《医疗器械监督管理条例》第八十九条第（六）项" in pen["mdsr-2024/art20/p1/i2"]
     assert "《医疗器械监督管理条例》第八十九条第（七）项" in pen["mdsr-2024/art20/p1/i4"]

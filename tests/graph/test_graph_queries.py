@@ -153,8 +153,10 @@ def test_all_provisions_current_only(q):
 
 def test_obligations_delegate(q):
     rows = q.obligations(doc="dsl", limit=500)
-    assert rows and all(r["doc_id"] == "dsl" for r in rows)
-    assert any(r["provision_id"].startswith("dsl/art27") for r in rows)
+    assert rows and all(r.doc_id == "dsl" for r in rows)
+    assert any(r.provision_id.startswith("dsl/art27") for r in rows)
+    page = q.obligation_page(doc="dsl", limit=10)
+    assert page.total == len(rows) and [i.id for i in page.items] == [r.id for r in rows[:10]]
 
 
 @pytest.mark.neo4j

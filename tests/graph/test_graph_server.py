@@ -111,7 +111,7 @@ def test_two_homes_get_two_servers_on_different_ports(home, graph_server):
 
 def test_bad_port_setting_names_the_variable(home, monkeypatch):
     monkeypatch.setenv("YIGUI_DB_HTTP_PORT", "eighty")
-    with pytest.raises(server.ServerError, match="YIGUI_DB_HTTP_PORT"):
+    with pytest.raises(SystemExit, match="YIGUI_DB_HTTP_PORT='eighty'"):  # the settings object says which variable
         server.ensure_server(home)
 
 

@@ -51,6 +51,8 @@ def test_verification_keeps_true_sentences_and_drops_invented_citations_and_alte
     assert "uncited" in notes
     assert [c.provision_id for c in res.citations] == ["pipl/art29"]
     assert res.citations[0].quote == retriever.by_id["pipl/art29"].text
+    c = res.citations[0]  # an LLM answer's citations carry what an extractive one's do (doc, version flag, English)
+    assert (c.doc_id, c.current) == ("pipl", True) and c.citation_en == "Personal Information Protection Law, Article 29"
 
 
 def test_answer_with_nothing_verifiable_abstains(retriever, llm_env):

@@ -100,7 +100,8 @@ def test_api_recovers_after_the_server_restarts_on_new_ports(tmp_path, monkeypat
     from graph.server import ensure_server, server_status, stop_server
     from graph.store import GraphStore
     from corpus import corpus_dir
-    from ui.api import ApiSettings, Backend, create_app
+    from ui.api import ApiSettings, create_app
+    from ui.core import Backend
     from ui.apikeys import KeyStore
 
     from yigui_testing import get_until_ok, serve

@@ -5,7 +5,8 @@ import httpx
 import pytest
 from ui_support import connect_like, serve
 
-from ui.api import ApiSettings, Backend, create_app
+from ui.api import ApiSettings, create_app
+from ui.core import Backend
 from ui.apikeys import KeyStore
 
 

@@ -21,9 +21,13 @@ def _rows(text):
 
     pd = parse_law(text, "fixture-law")
     obs = extract([pd]).obligations
+    from graph.obligations.model import ObligationItem
+
+    fields = set(ObligationItem.model_fields)
     return register.rows_from_obligations(
-        [o.model_dump() | {"clause": o.text, "doc_title": pd.document.title, "instrument": pd.document.instrument,
-                           "level": pd.document.level, "stages": [s.id for s in o.stages]} for o in obs])
+        [ObligationItem(**{k: v for k, v in o.model_dump().items() if k in fields},
+                        clause=o.text, doc_title=pd.document.title, instrument=pd.document.instrument,
+                        level=pd.document.level) for o in obs])
 
 
 def test_fill_update_reimport_keeps_what_the_user_typed(tmp_path):
@@ -76,9 +80,15 @@ PLACEHOLDERS = ("not in glossary", "[subject not stated]", "[object not in gloss
 
 
 def test_no_export_of_the_whole_corpus_carries_a_placeholder(loaded_store):
-    from graph.queries import Queries
+    from ui_support import connect_like
 
-    rows = export.rows_from_obligations(export.fetch_obligations(Queries(loaded_store), current_only=False))
+    from ui.core import Backend, Core
+
+    core = Core(Backend(connect=lambda: connect_like(loaded_store)))
+    try:
+        rows = export.rows_from_obligations(core.all_obligations(core.filters(current_only=False)))
+    finally:
+        core.close()
     assert len(rows) > 1500
     cells = [(r.id, f, r.cell(f)) for r in rows for f, _ in register.COLUMNS]
     bad = [(i, f, v[:60]) for i, f, v in cells if any(p in v for p in PLACEHOLDERS)]

@@ -24,12 +24,6 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 if CHROMIUM is None:
     pytest.skip("Debian chromium is not installed (bash scripts/system-deps.sh installs it)", allow_module_level=True)
 
-try:
-    import qa.answer  # noqa: F401
-    HAVE_QA = True
-except ImportError:
-    HAVE_QA = False
-
 IDLE = ("document.querySelector('[data-testid=\"stStatusWidget\"]') === null && "
         "document.querySelectorAll('[data-stale=\"true\"]').length === 0")
 
@@ -86,7 +80,6 @@ def browser():
     c.close()
 
 
-@pytest.mark.skipif(not HAVE_QA, reason="qa.answer (the Q&A pipeline) is not in this build yet")
 def test_browser_asks_and_shows_the_cited_clause(running_app, browser):
     browser.goto(running_app)
     browser.wait_for("document.querySelector('textarea') !== null", timeout=120)

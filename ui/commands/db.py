@@ -1,11 +1,11 @@
 """CLI commands for the db area: `yigui db start | stop | status` (the local ArcadeDB graph server)."""
 from __future__ import annotations
 
-import json
-import os
 
 import typer
 from rich.console import Console
+
+from ui.cli_support import emit_json
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -16,7 +16,9 @@ db_app = typer.Typer(help="The local graph server (ArcadeDB over Bolt on 127.0.0
 
 
 def _neo4j_note() -> bool:
-    uri = os.environ.get("NEO4J_URI")
+    from ingest.settings import settings
+
+    uri = settings().neo4j_uri
     if uri:
         err.print(f"[yellow]NEO4J_URI is set ({uri}): YiGui uses that Neo4j server; the local server is not used.[/yellow]")
     return bool(uri)
@@ -39,7 +41,7 @@ def start(as_json: bool = typer.Option(False, "--json", help="print the connecti
         raise typer.Exit(1)
     st = server_status()
     if as_json:
-        out.print_json(json.dumps(st))
+        emit_json(st)
         return
     out.print(f"[green]running[/green] pid {info.pid} · {info.uri} · database {info.database} · "
               f"heap {st.get('heap')} · RSS {_mb(st.get('rss_bytes'))} · data {st['data']}")
@@ -62,7 +64,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="print the status 
     _neo4j_note()
     st = server_status()
     if as_json:
-        out.print_json(json.dumps(st))
+        emit_json(st)
     elif st["running"]:
         out.print(f"[green]running[/green] pid {st['pid']} · {st['uri']} · http {st['http_port']} · up "
                   f"{st['uptime_seconds']:.0f} s · heap {st.get('heap')} · RSS {_mb(st.get('rss_bytes'))} · "

@@ -1,12 +1,13 @@
 """CLI commands for the ingest area: `yigui ingest [PATH ...]` and `yigui diff A B`."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.text import Text
+
+from ui.cli_support import emit_json
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -69,12 +70,9 @@ def ingest(
     if no_store:
         res = ingest_paths(list(paths) if paths else None, progress=not as_json, use_cache=not no_cache)
     else:
-        try:
-            from graph.build import build
-            from graph.store import GraphStore
-        except ImportError as exc:
-            err.print(f"[red]the graph store is not available ({exc})[/red] — run `yigui ingest --no-store` to parse only")
-            raise typer.Exit(2)
+        from graph.build import build
+        from graph.store import GraphStore
+
         try:
             store = GraphStore.connect()
         except Exception as exc:  # noqa: BLE001 - any connection failure gets the same advice
@@ -97,7 +95,7 @@ def ingest(
             s["graph"] = graph
         s["failed"] = [{"file": e.file, "line": e.line, "problem": e.problem, "hint": e.hint} for e in res.errors]
         s["missing_instruments"] = res.missing_instruments
-        out.print_json(json.dumps(s, ensure_ascii=False))
+        emit_json(s)
     else:
         _print_errors(res.errors)
         _print_summary(res, loaded=loaded if isinstance(loaded, dict) else None, whole_corpus=not paths)
@@ -139,13 +137,13 @@ def diff(
             docs[x] = pd
     d = diff_documents(docs[old], docs[new])
     if as_json:
-        out.print_json(json.dumps({
+        emit_json({
             "old": d.old_id, "new": d.new_id, "changed": d.changed, "added": d.added, "removed": d.removed,
             "unchanged": d.unchanged,
             "changes": [{"article": c.article, "kind": c.kind, "citation": c.citation, "old": c.old, "new": c.new,
                          "marked": c.marked(), "from_old": c.from_old, "from_old_identical": c.from_old_identical}
                         for c in d.changes],
-        }, ensure_ascii=False))
+        })
         return
     out.print(f"[bold]{d.old_id} → {d.new_id}[/bold]: {len(d.changed)} changed, {len(d.added)} added, "
               f"{len(d.removed)} removed, {d.unchanged} unchanged")
@@ -185,7 +183,7 @@ def instruments(
     if missing:
         rows = [r for r in rows if not r["loaded"]]
     if as_json:
-        out.print_json(json.dumps(rows, ensure_ascii=False))
+        emit_json(rows)
         return
     table = Table("id", "title", "level", "doc number", "effective", "status", "text", show_lines=False)
     for r in rows:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from ui.cli_support import emit_json, open_core
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -45,26 +46,6 @@ def _questions(question: str | None, queries: Path | None) -> list[str]:
     return qs
 
 
-def _warm():
-    """The warm retriever, or a clear exit when the graph is empty or the store cannot be reached."""
-    from qa import service
-
-    try:
-        return service.get_retriever()
-    except service.EmptyGraph as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2)
-    except Exception as e:  # noqa: BLE001 - connection failures are the user's to fix; say which and how
-        err.print(f"[red]graph store unavailable: {type(e).__name__}: {e}[/red] — check `yigui db status`, "
-                  "or NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD when using Neo4j")
-        raise typer.Exit(3)
-
-
-def _emit(obj) -> None:
-    sys.stdout.write(obj.model_dump_json() + "\n")
-    sys.stdout.flush()
-
-
 def search(
     question: str = typer.Argument(None, help="the question (Chinese or English)"),
     k: int = typer.Option(10, "-k", "--top", min=1, max=100, help="number of clauses to return"),
@@ -72,22 +53,24 @@ def search(
     queries: Path = typer.Option(None, "--queries", help="file with one question per line (answered in order)"),
 ) -> None:
     """Hybrid search over the clauses: article-level results with paragraph pinpoints, current versions first."""
-    from qa import service
-
     qs = _questions(question, queries)
-    _warm()
-    for q in qs:
-        res = service.search(q, k=k)
-        if as_json:
-            _emit(res)
-            continue
-        out.rule(f"{q}  ({res.took_ms:.0f} ms)")
-        for i, r in enumerate(res.results, 1):
-            flag = "" if r.current else " [yellow](superseded version)[/yellow]"
-            out.print(f"[bold]{i}. {r.citation}[/bold]{flag}  [dim]{r.doc_title} · {r.version} · score {r.score:.4f}[/dim]")
-            out.print("   " + (r.text if len(r.text) < 400 else r.text[:400] + "…"))
-            if r.text_en:
-                out.print(f"   [dim]{r.citation_en}: {r.text_en[:400]}[/dim]")
+    with open_core() as core:
+        core.retriever()
+        for q in qs:
+            _show_hits(core.search(q, k=k), q, as_json)
+
+
+def _show_hits(res, q: str, as_json: bool) -> None:
+    if as_json:
+        emit_json(res)
+        return
+    out.rule(f"{q}  ({res.took_ms:.0f} ms)")
+    for i, r in enumerate(res.results, 1):
+        flag = "" if r.current else " [yellow](superseded version)[/yellow]"
+        out.print(f"[bold]{i}. {r.citation}[/bold]{flag}  [dim]{r.doc_title} · {r.version} · score {r.score:.4f}[/dim]")
+        out.print("   " + (r.text if len(r.text) < 400 else r.text[:400] + "…"))
+        if r.text_en:
+            out.print(f"   [dim]{r.citation_en}: {r.text_en[:400]}[/dim]")
 
 
 def ask(
@@ -97,28 +80,30 @@ def ask(
     llm: bool = typer.Option(None, "--llm/--no-llm", help="use the LLM configured by YIGUI_LLM_* (default: if configured)"),
 ) -> None:
     """Answer a compliance question from the clauses, every sentence cited; abstains when nothing fits."""
-    from qa import service
-
     qs = _questions(question, queries)
-    _warm()
-    for q in qs:
-        res = service.ask(q, use_llm=llm)
-        if as_json:
-            _emit(res)
-            continue
-        out.rule(q)
-        out.print(("[bold yellow]Abstained.[/bold yellow] " if res.abstained else "") + res.answer)
-        for c in res.citations:
-            out.print(f"\n[bold]{c.citation}[/bold]  [dim]{c.doc_title} {c.version or ''}[/dim]\n{c.quote}")
-            if c.text_en:
-                out.print(f"[dim]{c.text_en}[/dim]")
-        if res.possibly_related:
-            out.print("\n[bold]Possibly related[/bold]")
-            for r in res.possibly_related:
-                out.print(f"- {r.citation}: {r.text[:120]}")
-        for n in res.notes:
-            out.print(f"[yellow]note[/yellow] {n}")
-        out.print(f"[dim]{res.mode} · {res.took_ms:.0f} ms[/dim]")
+    with open_core() as core:
+        core.retriever()
+        for q in qs:
+            _show_answer(core.ask(q, use_llm=llm), q, as_json)
+
+
+def _show_answer(res, q: str, as_json: bool) -> None:
+    if as_json:
+        emit_json(res)
+        return
+    out.rule(q)
+    out.print(("[bold yellow]Abstained.[/bold yellow] " if res.abstained else "") + res.answer)
+    for c in res.citations:
+        out.print(f"\n[bold]{c.citation}[/bold]  [dim]{c.doc_title} {c.version or ''}[/dim]\n{c.quote}")
+        if c.text_en:
+            out.print(f"[dim]{c.text_en}[/dim]")
+    if res.possibly_related:
+        out.print("\n[bold]Possibly related[/bold]")
+        for r in res.possibly_related:
+            out.print(f"- {r.citation}: {r.text[:120]}")
+    for n in res.notes:
+        out.print(f"[yellow]note[/yellow] {n}")
+    out.print(f"[dim]{res.mode} · {res.took_ms:.0f} ms[/dim]")
 
 
 def eval_cmd(
@@ -137,9 +122,10 @@ def eval_cmd(
     except ValueError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2)
-    res = evaluate(_warm(), qs)
+    with open_core() as core:
+        res = evaluate(core.retriever(), qs)
     if as_json:
-        sys.stdout.write(json.dumps({k: v for k, v in res.items() if k != "rows"}, ensure_ascii=False) + "\n")
+        emit_json({k: v for k, v in res.items() if k != "rows"})
         return
     t = Table(title=f"{file.name}: retrieval")
     cols = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@10", "mrr", "n"]

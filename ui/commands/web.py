@@ -15,13 +15,14 @@ def _fail(msg: str, code: int = 2) -> None:
 
 
 def checklist(
-    output: Path = typer.Option(..., "-o", "--output", help="file to write, e.g. registrant-post-market.xlsx"),
-    fmt: str = typer.Option(None, "--format", "-f", help="xlsx | docx | csv | json (default: from the file suffix)"),
-    actor: str = typer.Option(None, "--actor", help="actor id or name, e.g. md-registrant or 医疗器械注册人"),
-    stage: str = typer.Option(None, "--stage", help="lifecycle stage id or name, e.g. post-market"),
-    doc: str = typer.Option(None, "--doc", help="document id, e.g. mdsr-2024"),
-    modality: str = typer.Option(None, "--modality", help="obligation | prohibition | permission | right"),
-    level: str = typer.Option(None, "--level", help="law | administrative_regulation | departmental_rule | …"),
+    output: Path = typer.Option(..., "--output", "-o", help="file to write, e.g. registrant-post-market.xlsx"),
+    fmt: str = typer.Option(None, "--format", "-f", help="xlsx | docx | csv | json (default: from the file suffix; "
+                                                         "when both are given they must agree)"),
+    actor: str = typer.Option(None, "--actor", "-a", help="actor id or name, e.g. md-registrant or 医疗器械注册人"),
+    stage: str = typer.Option(None, "--stage", "-s", help="lifecycle stage id or name, e.g. post-market"),
+    modality: str = typer.Option(None, "--modality", "-m", help="obligation | prohibition | permission | right | power"),
+    doc: str = typer.Option(None, "--doc", "-d", help="document id (mdsr-2024) or instrument id (mdsr)"),
+    level: str = typer.Option(None, "--level", "-l", help="law | administrative_regulation | departmental_rule | …"),
     all_versions: bool = typer.Option(False, "--all-versions", help="include superseded versions"),
     no_inherited: bool = typer.Option(False, "--no-inherited", help="only duties addressed to this actor by name"),
     title: str = typer.Option(None, "--title", help="title printed on the register"),
@@ -35,19 +36,21 @@ def checklist(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    from ui import export
+    from ui import export, register
+    from ui.cli_support import open_core
+    from ui.commands.obligations import core_filters
 
-    fmt = (fmt or output.suffix.lstrip(".")).lower()
+    suffix = output.suffix.lstrip(".").lower()
+    if fmt and suffix in export.FORMATS and suffix != fmt.lower():
+        _fail(f"--format {fmt} and -o {output.name} disagree: give a file ending in .{fmt.lower()}, or drop "
+              f"--format to write {suffix}")
+    fmt = (fmt or suffix).lower()
     if fmt not in export.FORMATS:
         _fail(f"--format {fmt or '(none)'} is not supported: choose one of {', '.join(export.FORMATS)} "
               "(or give -o a file ending in one of them)")
-    if modality and modality not in export.MODALITY_LABELS:
-        _fail(f"--modality {modality!r}: choose one of {', '.join(export.MODALITY_LABELS)}")
     if group not in export.GROUPS:
         _fail(f"--group {group!r}: choose one of {', '.join(export.GROUPS)}")
-    from ui import register
-
-    filled = []
+    filled = None
     if merge is not None:
         if not merge.is_file():
             _fail(f"--merge {merge}: no such file — give the filled register (.xlsx or .csv) to merge")
@@ -55,54 +58,24 @@ def checklist(
             filled = register.read_filled(merge)
         except ValueError as exc:
             _fail(f"--merge: {exc}")
-    a = export.resolve_taxonomy_id("actor", actor)
-    s = export.resolve_taxonomy_id("stage", stage)
-    for kind, given, got in (("actor", actor, a), ("stage", stage, s)):
-        tax = export.actor_taxonomy() if kind == "actor" else export.stage_taxonomy()
-        if given and tax and got not in tax:
-            _fail(f"--{kind} {given!r} is not a known {kind}; use an id or name from corpus/{kind}s.yaml, e.g. "
-                  + ", ".join(list(tax)[:6]))
-    try:
-        from graph.queries import Queries
-        from graph.store import GraphStore
-
-        store = GraphStore.connect()
-    except Exception as exc:  # noqa: BLE001
-        _fail(f"cannot reach the graph store ({type(exc).__name__}: {exc}); run `yigui ingest` first, "
-              "or check NEO4J_URI")
-    try:
-        queries = Queries(store)
+    with open_core() as core:
+        f = core_filters(core, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
+                         current_only=not all_versions, include_inherited=not no_inherited)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       transient=True, console=Console(stderr=True)) as bar:
-            t = bar.add_task("querying obligations", total=None)
-            obs = export.fetch_obligations(
-                queries, actor=a, stage=s, doc=doc, modality=modality, level=level,
-                current_only=not all_versions, include_inherited=not no_inherited,
-                progress=lambda done, _total: bar.update(t, completed=done))
-            rows = export.rows_from_obligations(obs)
-            facts = register.facts(queries, {r.doc_id for r in rows})
-            report = None
-            if merge is not None:
-                report = register.merge(rows, filled)
-                facts.merged_from = merge.name
-                facts.merge_counts = {"kept": report.kept, "changed": report.changed, "new": report.new}
-            bar.update(t, description=f"writing {fmt}", completed=0, total=len(rows) or 1)
-            data = export.render(rows, fmt, title=title or "义务登记册 Obligations register",
-                                 filters={"actor": a, "stage": s, "doc": doc, "modality": modality, "level": level},
-                                 progress=lambda done, total: bar.update(t, completed=done, total=total or 1),
-                                 facts=facts, group=group, removed=report.removed if report else ())
-    finally:
-        if hasattr(store, "close"):
-            store.close()
+            t = bar.add_task(f"building the {fmt} register", total=None)
+            result = core.register(f, fmt, title=title, group=group, filled=filled,
+                                   merged_from=merge.name if merge else None,
+                                   progress=lambda done, total: bar.update(t, completed=done, total=total or None))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(data)
-    if not rows:
+    output.write_bytes(result.data)
+    if not result.rows:
         typer.secho("no obligations match these filters; the checklist is empty", fg=typer.colors.YELLOW, err=True)
-    typer.echo(f"{len(rows)} obligations -> {output}")
-    if merge is not None and report is not None:
-        typer.echo(f"merged {merge.name}: {report.kept} kept, {report.changed} changed — review, {report.new} new, "
-                   f"{len(report.removed)} removed" + (" (listed on the Removed sheet)" if fmt == "xlsx" and
-                                                       report.removed else ""))
+    typer.echo(f"{result.rows} obligations -> {output}")
+    if merge is not None:
+        typer.echo(f"merged {merge.name}: {result.kept} kept, {result.changed} changed — review, {result.new} new, "
+                   f"{result.removed} removed" + (" (listed on the Removed sheet)" if fmt == "xlsx" and
+                                                  result.removed else ""))
 
 
 def serve(
@@ -138,7 +111,9 @@ def ui(
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    if not loopback and not os.environ.get("YIGUI_APP_PASSWORD"):
+    from ingest.settings import settings
+
+    if not loopback and not settings().app_password:
         typer.secho(f"refusing to serve the app on {host}: it would be open to anyone who can reach this address. "
                     "Set YIGUI_APP_PASSWORD=<a password> (the app then asks for it), or keep --host 127.0.0.1.",
                     fg=typer.colors.RED, err=True)

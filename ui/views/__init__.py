@@ -1,0 +1,1 @@
+"""The app's pages (ui.app dispatches to them) and what they share (ui.views.common)."""
