@@ -126,6 +126,10 @@ def main() -> None:
     store = GraphStore.connect()
     try:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=600) as c:
+            for _ in range(600):  # the index is built once at start; /readyz says when
+                if c.get("/readyz").status_code == 200:
+                    break
+                time.sleep(1)
             expected = {}
             for i in range(2 * len(ASK)):
                 what, r, got = request(c, i, args.obligations_doc)

@@ -50,13 +50,10 @@ class BuildReport:
 def build_key(embed: bool, extract: bool) -> str:
     """Fingerprint of the code and settings that shape what is loaded: a change means every document reloads.
     Computed once per process: the code that runs is the code that was imported."""
-    h = hashlib.sha256()
-    try:
-        from ingest.pipeline import code_hash
+    from ingest.pipeline import code_hash
 
-        h.update(code_hash().encode())
-    except ImportError:  # pragma: no cover - ingest always has it today
-        pass
+    h = hashlib.sha256()
+    h.update(code_hash().encode())
     files = [_GRAPH_DIR / "store.py", _GRAPH_DIR / "references.py", _GRAPH_DIR / "penalties.py"] + \
         ([_GRAPH_DIR / "embed.py"] if embed else [])
     if extract:
@@ -160,23 +157,11 @@ def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: b
 
 
 def _obligations(store: GraphStore, changed, rep: BuildReport, progress: bool) -> tuple[int, int]:
-    try:
-        from graph import obligations as ob
+    from graph import obligations as ob
 
-        ids = [pd.document.id for pd in changed]
-        # what the changed documents produced last time goes first, so nothing stale survives a re-extraction
-        store.run("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) WHERE p.doc_id IN $ids DETACH DELETE o",
-                  ids=ids)
-        store.run("MATCH (o:Obligation) WHERE o.doc_id IN $ids DETACH DELETE o", ids=ids)
-        store.run("MATCH (t:Term)-[:DEFINED_IN]->(p:Provision) WHERE p.doc_id IN $ids DETACH DELETE t", ids=ids)
-        _say(progress, "extracting obligations")
-        result = ob.extract(changed)
-        ob.load(store, result)
-    except NotImplementedError as e:
-        rep.warnings.append(f"obligations skipped: the extractor is not available yet ({e})")
-        return 0, 0
-    except ImportError as e:
-        rep.warnings.append(f"obligations skipped: graph.obligations cannot be imported ({e})")
-        return 0, 0
-    rep.warnings.extend(getattr(result, "warnings", []) or [])
+    _say(progress, "extracting obligations")
+    result = ob.extract(changed)
+    # the load replaces what the changed documents produced last time (new rows first, stale ones removed last)
+    ob.load(store, result, doc_ids=[pd.document.id for pd in changed])
+    rep.warnings.extend(result.warnings)
     return len(result.obligations), len(result.terms)

@@ -59,9 +59,9 @@ def load(store, result: ExtractionResult, doc_ids: list[str] | None = None, batc
     mentions); their previous obligations and terms are replaced."""
     counts = load_taxonomies(store, batch_size)
     docs = sorted(set(doc_ids or []) | {o.doc_id for o in result.obligations} | {t.doc_id for t in result.terms})
-    if docs:
-        store.run("MATCH (o:Obligation) WHERE o.doc_id IN $docs DETACH DELETE o", docs=docs)
-        store.run("MATCH (t:Term) WHERE t.doc_id IN $docs DETACH DELETE t", docs=docs)
+    # upsert first, remove what is stale last: a reader during the load sees each obligation in its old or its new
+    # form, never a document with its obligations missing (readers filter on the nodes' actor/stage lists, so the
+    # edges rewritten below are never a gap either)
     rows = []
     for o in result.obligations:
         props = o.model_dump(exclude={"stages"})
@@ -73,6 +73,9 @@ def load(store, result: ExtractionResult, doc_ids: list[str] | None = None, batc
     store.write_batches("UNWIND $rows AS row MATCH (o:Obligation {id: row.id}) MATCH (p:Provision {id: row.provision}) "
                         "MERGE (o)-[:DERIVED_FROM]->(p)", rows, batch_size, what="DERIVED_FROM edges")
     binds = [{"src": o.id, "dst": a} for o in result.obligations for a in o.actors]
+    ids = [r["id"] for r in rows]
+    store.write_batches("UNWIND $rows AS row MATCH (o:Obligation {id: row.id})-[r:BINDS|AT_STAGE]->() DELETE r",
+                        [{"id": i} for i in ids], batch_size, what="old BINDS/AT_STAGE edges")
     store.write_batches("UNWIND $rows AS row MATCH (o:Obligation {id: row.src}) MATCH (a:Actor {id: row.dst}) "
                         "MERGE (o)-[:BINDS]->(a)", binds, batch_size, what="BINDS edges (actors)")
     rbinds = [{"src": o.id, "dst": r} for o in result.obligations for r in o.regulators]
@@ -86,6 +89,13 @@ def load(store, result: ExtractionResult, doc_ids: list[str] | None = None, batc
                         what="Term nodes")
     store.write_batches("UNWIND $rows AS row MATCH (t:Term {id: row.id}) MATCH (p:Provision {id: row.provision}) "
                         "MERGE (t)-[:DEFINED_IN]->(p)", terms, batch_size, what="DEFINED_IN edges")
+    if docs:
+        store.run("MATCH (o:Obligation) WHERE o.doc_id IN $docs AND NOT o.id IN $ids DETACH DELETE o", docs=docs,
+                  ids=ids)
+        store.run("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) WHERE p.doc_id IN $docs AND NOT o.id IN $ids "
+                  "DETACH DELETE o", docs=docs, ids=ids)
+        store.run("MATCH (t:Term) WHERE t.doc_id IN $docs AND NOT t.id IN $ids DETACH DELETE t", docs=docs,
+                  ids=[t["id"] for t in terms])
     counts.update({"Obligation": len(rows), "BINDS": len(binds) + len(rbinds), "AT_STAGE": len(at),
                    "Term": len(terms)})
     return counts
