@@ -99,9 +99,9 @@ def test_interrupted_obligation_load_is_redone(make_scratch, small_corpus, monke
     s = make_scratch()
     real_load = obligations.load
 
-    def half_load(store, result):
+    def half_load(store, result, **kw):
         result = result.model_copy(update={"obligations": result.obligations[: len(result.obligations) // 2]})
-        real_load(store, result)
+        real_load(store, result, **kw)
         raise PowerCut("power cut during obligations")
 
     monkeypatch.setattr(obligations, "load", half_load)
