@@ -212,7 +212,7 @@ class InvalidFilter(ValueError):
 
     def __init__(self, field: str, value: str, message: str, valid: Iterable[str] = ()):
         super().__init__(f"{field}={value!r}: {message}")
-        self.field, self.value, self.valid = field, value, list(valid)
+        self.field, self.value, self.message, self.valid = field, value, message, list(valid)
 
 
 class Filters(BaseModel):

@@ -74,7 +74,9 @@ def core_filters(core, **raw):
     try:
         return core.filters(**raw)
     except InvalidFilter as exc:
-        err.print(f"[red]✗[/red] --{exc.field}: {exc}")
+        from rich.markup import escape
+
+        err.print(f"[red]✗[/red] --{exc.field} {escape(repr(exc.value))}: {escape(exc.message)}")
         raise typer.Exit(2)
 
 
