@@ -20,7 +20,7 @@ P_FIELDS = ("id", "doc_id", "kind", "label", "number", "text", "citation", "cita
             "article", "paragraph", "item", "heading", "current", "lang", "instrument")
 D_FIELDS = ("id", "instrument", "title", "short_title", "title_en", "level", "issuer", "doc_number", "promulgated",
             "effective", "status", "version", "version_label", "version_year", "lang", "source", "source_url",
-            "source_file", "current", "translation_of", "history", "notes", "sha256")
+            "source_file", "current", "translation_of", "history", "notes", "sha256", "missing_articles", "incomplete")
 
 
 def _proj(var: str, fields: Sequence[str]) -> str:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 DOC_FIELDS = ("instrument", "title", "short_title", "title_en", "level", "issuer", "doc_number", "promulgated",
               "effective", "status", "version", "version_label", "lang", "source", "source_url", "source_file",
-              "history", "notes", "current", "translation_of")
+              "history", "notes", "current", "translation_of", "missing_articles")
 PROV_FIELDS = ("doc_id", "kind", "label", "number", "text", "citation", "citation_en", "path", "parent_id", "order",
                "article", "paragraph", "item", "heading")
 
@@ -36,6 +36,7 @@ def _doc_props(doc: Document) -> dict:
     data = doc.model_dump()
     props = {k: data.get(k) for k in DOC_FIELDS if k in data}
     props["version_year"] = doc.version_year
+    props["incomplete"] = doc.incomplete  # the source lacks articles its numbering implies
     props["rank"] = LEVEL_RANK.get(doc.level, LEVEL_RANK["other"])  # binding rank: registers sort by it
     return props
 

@@ -17,7 +17,8 @@ _CONVERTIBLE = re.compile(rf"^[{CN_DIGITS}万]+$")
 _PRC = "中华人民共和国"
 # version suffixes of a title: （2021年修订） （2013年修正） （2016年） — not a guideline's （2022年修订版）, which is part of its name
 _VERSION_SUFFIX = re.compile(r"[（(](\d{4}年(?:修订|修正|修改)?)[)）]\s*$")
-_BOOK = re.compile(rf"\s+第{CN_LABEL_NUM}编\s*\S*$")
+# a book of a code after its title: 民法典 第七编 侵权责任 / 民法典 侵权责任编 / 民法典 总则 (cited as 《民法典》)
+_BOOK = re.compile(rf"\s+(?:第{CN_LABEL_NUM}编\s*\S*|\S+编|总则|附则)$")
 
 
 @lru_cache(maxsize=4096)
@@ -69,9 +70,11 @@ def format_citation(
     subitem: int | None = None,
     *,
     show_paragraph: bool = True,
+    bis: int | None = None,
 ) -> str:
-    """《个人信息保护法》第十三条第一款第（三）项第1目; show_paragraph=False where the article has one paragraph."""
-    out = f"{quote_title(short)}第{int_to_cn(article)}条"
+    """《个人信息保护法》第十三条第一款第（三）项第1目; show_paragraph=False where the article has one paragraph;
+    bis=1 for an inserted article (《刑法》第一百二十条之一)."""
+    out = f"{quote_title(short)}第{int_to_cn(article)}条" + (f"之{int_to_cn(bis)}" if bis else "")
     if paragraph is not None and show_paragraph:
         out += f"第{int_to_cn(paragraph)}款"
     if item is not None:

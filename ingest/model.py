@@ -74,6 +74,12 @@ class Document(BaseModel):
     notes: list[str] = Field(default_factory=list)  # text_note, translation_status, …
     current: bool = True  # newest in-force version of its instrument (set by ingest.versions)
     translation_of: str | None = None  # for en documents: the zh document id
+    missing_articles: list[int] = Field(default_factory=list)  # gaps in the source's numbering (incomplete text)
+
+    @property
+    def incomplete(self) -> bool:
+        """The source text lacks articles its numbering implies: shown and cited with that caveat."""
+        return bool(self.missing_articles)
 
     @property
     def version_year(self) -> str | None:
@@ -103,6 +109,8 @@ class ParsedDocument(BaseModel):
     document: Document
     provisions: list[Provision]
     warnings: list[str] = Field(default_factory=list)
+    # how a file without front matter met the registry: matched | new-version | book | none; front-matter files: ""
+    registry_match: str = ""
 
     def articles(self) -> list[Provision]:
         return [p for p in self.provisions if p.kind == "article"]

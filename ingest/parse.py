@@ -23,7 +23,7 @@ from .citation import (
 from .model import Document, IngestError, ParsedDocument, Provision
 from .numerals import CN_NUM, CN_OR_ARABIC_NUM
 
-ARTICLE_ZH = re.compile(rf"^第({CN_OR_ARABIC_NUM})条(?:[\s\u3000]+|$)")
+ARTICLE_ZH = re.compile(rf"^第({CN_OR_ARABIC_NUM})条(?:之({CN_NUM}))?(?:[\s\u3000]+|$)")  # 第一百二十条之一: an inserted article
 ARTICLE_EN = re.compile(r"^Article\s+(\d+)(?:[\s\u3000]+|$)")
 STRUCT_ZH = re.compile(rf"^第({CN_OR_ARABIC_NUM})(编|分编|章|节)(?:[\s\u3000]*)(.*)$")
 STRUCT_EN = re.compile(r"^(Part|Chapter|Section)\s+([IVXLC\d]+)\b\s*(.*)$", re.I)
@@ -66,6 +66,12 @@ class _Article:
     line_no: int
     path: list[str]
     lines: list[_Line] = field(default_factory=list)
+    bis: int | None = None  # 之一 → 1: an article inserted after `number` by an amendment
+
+    @property
+    def key(self) -> str:
+        """Id suffix: art120, art120-1 (第一百二十条之一)."""
+        return f"art{self.number}" + (f"-{self.bis}" if self.bis else "")
 
 
 def slug(text: str) -> str:
@@ -73,11 +79,33 @@ def slug(text: str) -> str:
     return s
 
 
+def pinyin_slug(text: str, max_len: int = 60) -> str:
+    """A readable ASCII id for a Chinese title: pinyin by word (刑法修正案（九） → xingfa-xiuzhengan-jiu). Cut at
+    a word boundary past max_len, with a hash of the whole title so two long titles that share a beginning (最高人民法院
+    关于…) stay apart."""
+    import logging
+
+    import jieba
+    from pypinyin import Style, lazy_pinyin
+
+    jieba.setLogLevel(logging.WARNING)
+    words = [slug("".join(lazy_pinyin(w, style=Style.NORMAL, errors="default"))) for w in jieba.lcut(text)]
+    s = "-".join(w for w in words if w)
+    if len(s) > max_len:
+        cut = s[:max_len].rsplit("-", 1)[0] or s[:max_len]
+        s = f"{cut}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:6]}"
+    return s
+
+
 def make_doc_id(meta_id: str | None, title: str, file_stem: str, version: str | None) -> str:
-    """Stable id: the front matter's, else an ASCII slug of the file name, else a hash of title+version."""
+    """Stable id: the front matter's, else an ASCII slug of the file name, else the pinyin of the title (a user's
+    folder of Chinese file names), else a hash of the title; the version year is appended."""
     if meta_id:
         return str(meta_id)
-    base = slug(re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", file_stem))
+    stem = re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", file_stem)
+    base = "" if re.search(r"[\u4e00-\u9fff]", stem) else slug(stem)  # 宪法修正案（2018年）is not "2018"
+    if not base or len(base) < 3:
+        base = pinyin_slug(short_title(title)) if re.search(r"[\u4e00-\u9fff]", title) else ""
     if not base or len(base) < 3:
         base = "doc-" + hashlib.sha1(title.encode("utf-8")).hexdigest()[:10]
     if version and not base.endswith(version[:4]):
@@ -104,7 +132,8 @@ def build_document(meta: dict, *, file_name: str, title_hint: str | None, lang: 
     version = str(meta.get("version") or (m.group(1) if m else "") or "") or None
     level = str(meta.get("level") or "other")
     base_title, version_label = split_version_suffix(title) if level != "technical_guideline" else (title, None)
-    doc_id = make_doc_id(meta.get("id"), title, stem, version)
+    label_year = re.match(r"\d{4}", version_label or "")  # 宪法修正案（1988年）: the year is in the title
+    doc_id = make_doc_id(meta.get("id"), title, stem, version or (label_year.group(0) if label_year else None))
     if lang == "en" and not doc_id.endswith(".en"):
         doc_id = f"{doc_id}.en"
     instrument = str(meta.get("instrument") or re.sub(r"(\.en)?$", "", doc_id))
@@ -162,8 +191,17 @@ def parse_text(text: str, *, file_name: str, meta: dict | None = None, line_offs
     has_articles = any(article_re.match(ln.text) for ln in lines)
     if has_articles:
         provisions, history, warnings = _parse_articles(lines, doc, article_re, file_name)
+    elif lang == "zh" and _numbered_paragraphs(lines) is not None:
+        provisions, history, warnings = _parse_articles(lines, doc, _numbered_paragraphs(lines), file_name,
+                                                        paragraphs=True)
     else:
-        provisions, history, warnings = _parse_sections(lines, doc, file_name)
+        try:
+            provisions, history, warnings = _parse_sections(lines, doc, file_name)
+        except IngestError as err:
+            fallback = _whole_text(lines, doc, file_name)
+            if fallback is None:
+                raise err
+            provisions, history, warnings = fallback
     doc.history = history
     for i, p in enumerate(provisions):
         p.order = i
@@ -177,8 +215,57 @@ def _article_number(m: re.Match, lang: str) -> int:
     return int(m.group(1)) if lang == "en" else cn_to_int(m.group(1))
 
 
-def _parse_articles(lines, doc: Document, article_re, file_name):
+# Instruments without 第X条 whose operative units are paragraphs numbered 一、二、 (amendments, decisions, many
+# judicial interpretations, old regulations), or （一）（二） where that is the top level. Each such paragraph is a
+# citable unit cited as an article (《最高人民法院关于…的解释》第三条, 《刑法修正案（九）》第一条), as courts cite them.
+PARAGRAPH_MARKERS = [re.compile(rf"^({CN_NUM})、\s*"), re.compile(rf"^[（(]({CN_NUM})[）)]\s*")]
+
+
+def _numbered_paragraphs(lines: list[_Line]) -> re.Pattern | None:
+    """The marker of a paragraph-numbered instrument, or None when its numbered lines are headings (a guideline's
+    一、概述). Paragraph-numbered: at least two body lines at one marker level read as sentences (longer than a
+    heading or ending like one), and no line at that level reads as a heading."""
+    for rx in PARAGRAPH_MARKERS:
+        marked = [ln for ln in lines if ln.text and rx.match(ln.text)]
+        if any(ln.heading_level for ln in marked):
+            return None
+        heading_like = [ln for ln in marked if len(ln.text) <= 40 and not ln.text.endswith(TERMINAL)]
+        sentences = len(marked) - len(heading_like)
+        if sentences >= 2 and not heading_like:
+            return rx
+        if marked:
+            return None  # the top level in use is a heading level: a guideline
+    return None
+
+
+# what an instrument's title ends with (刑法修正案（二）, …的批复, …的补充规定): a file so titled whose text has no
+# numbered units is still an instrument; anything else without them (会议纪要, a letter) is not a legal text
+INSTRUMENT_TITLE = re.compile(r"(法|条例|规定|办法|细则|规则|解释|决定|批复|答复|复函|通知|意见|修正案|安排|命令|决议|"
+                              r"规范|准则|标准)(?:[（(][^）)]*[）)])?$")
+
+
+def _whole_text(lines: list[_Line], doc: Document, file_name: str):
+    """An instrument with no numbered units at all (a table of charges, a one-paragraph notice): one citable unit,
+    so nothing of it is lost; the warning says it has no pinpoints. None when the file is not titled as an
+    instrument."""
+    if not INSTRUMENT_TITLE.search(doc.title.strip()):
+        return None
+    body = [ln.text for ln in lines if ln.text and not ln.heading_level and not ln.text.startswith("<!--")]
+    history = [t for t in body[:4] if HISTORY.search(t)]
+    text = "\n".join(t for t in body if t not in history)
+    if not text.strip():
+        return None
+    prov = Provision(id=f"{doc.id}/pre", doc_id=doc.id, kind="preamble", label="全文", text=text,
+                     citation=quote_title(doc.short_title), path=[])
+    return [prov], history, [f"{file_name}: no articles (第X条) or numbered paragraphs (一、): the whole text is one "
+                             f"unit, cited without a pinpoint"]
+
+
+def _parse_articles(lines, doc: Document, article_re, file_name, *, paragraphs: bool = False):
+    """Article-numbered instruments; with paragraphs=True, the 一、 paragraphs of a paragraph-numbered one (text
+    before the first of them is kept as a preamble)."""
     lang = doc.lang
+    preamble: list[str] = []
     path: list[tuple[str, str]] = []  # (kind, heading) — kind in 编/分编/章/节 or md level
     history: list[str] = []
     articles: list[_Article] = []
@@ -193,11 +280,12 @@ def _parse_articles(lines, doc: Document, article_re, file_name):
         if m_art:
             try:
                 num = _article_number(m_art, lang)
+                bis = cn_to_int(m_art.group(2)) if not paragraphs and lang == "zh" and m_art.group(2) else None
             except ValueError:  # 第百条, 第千百条: matched the pattern but is no numeral cn2an can read
                 raise IngestError(file_name, f"article label '{m_art.group(0).strip()}' has no valid number",
                                   "write the article number as the official text does (e.g. 第一百条) and ingest "
                                   "again", line=ln.no) from None
-            current = _Article(num, m_art.group(0).strip(), ln.no, [h for _, h in path])
+            current = _Article(num, m_art.group(0).strip(), ln.no, [h for _, h in path], bis=bis)
             rest = t[m_art.end():].strip()
             if rest:
                 current.lines.append(_Line(ln.no, rest))
@@ -223,43 +311,53 @@ def _parse_articles(lines, doc: Document, article_re, file_name):
         if current is None:
             if not articles and (HISTORY.search(t) or HISTORY_EN.match(t) or t.startswith(("（", "("))):
                 history.append(t.strip("（）()"))
+            elif paragraphs and not articles and not t.startswith("<!--"):
+                preamble.append(t)
             continue
         current.lines.append(ln)
 
     if not articles:
         raise IngestError(file_name, "no recognisable articles (第X条) or numbered sections (一、)",
                           "check the file is a legal instrument whose articles start lines with 第X条")
-    _check_numbering(articles, file_name)
+    warnings, doc.missing_articles = _check_numbering(articles, file_name)
     provisions: list[Provision] = []
     short = doc.short_title
     short_en = english_short_title(doc.title_en) if lang == "en" else None
+    if preamble:
+        provisions.append(Provision(id=f"{doc.id}/pre", doc_id=doc.id, kind="preamble", label="前言",
+                                    text="\n".join(preamble), citation=quote_title(short) + "前言", path=[]))
     for art in articles:
         provisions.extend(_article_provisions(art, doc, short, short_en, file_name))
-    warnings = []
     for art in articles:
         if not art.lines:
             warnings.append(f"{file_name}:{art.line_no}: {art.label} has no text")
     return provisions, history, warnings
 
 
-def _check_numbering(articles: list[_Article], file_name: str) -> None:
-    seen: dict[int, int] = {}
+def _check_numbering(articles: list[_Article], file_name: str) -> tuple[list[str], list[int]]:
+    """Warnings for gaps and disorder, and the missing article numbers. A gap is the source's (刑事诉讼法 2018 lacks
+    第一百二十八条; a 宪法修正案 holds only the amended articles): the rest loads and the document is marked
+    incomplete. Two articles with one number cannot both be cited, so that stays an error."""
+    seen: dict[str, int] = {}
+    warnings: list[str] = []
+    missing: list[int] = []
     prev: _Article | None = None
     for art in articles:
-        if art.number in seen:
-            raise IngestError(file_name, f"article {art.label} appears twice (lines {seen[art.number]} and {art.line_no})",
+        if art.key in seen:
+            raise IngestError(file_name, f"article {art.label} appears twice (lines {seen[art.key]} and {art.line_no})",
                               "remove the duplicate or fix its number, then ingest again", line=art.line_no)
-        if prev is not None and art.number != prev.number + 1:
+        if prev is not None and art.bis is None and art.number != prev.number + 1:
             if art.number > prev.number + 1:
-                gap = (f"article {prev.number + 1} is" if art.number == prev.number + 2
-                       else f"articles {prev.number + 1}–{art.number - 1} are")
-                problem = f"{gap} missing between {prev.label} and {art.label}"
+                gap = list(range(prev.number + 1, art.number))
+                missing += gap
+                what = (f"article {gap[0]} is" if len(gap) == 1 else f"articles {gap[0]}–{gap[-1]} are")
+                warnings.append(f"{file_name}:{art.line_no}: {what} missing between {prev.label} and {art.label}: "
+                                f"the document is marked incomplete")
             else:
-                problem = f"article {art.label} follows {prev.label} out of order"
-            raise IngestError(file_name, problem, "restore the missing text or fix the numbering, then ingest again",
-                              line=art.line_no)
-        seen[art.number] = art.line_no
+                warnings.append(f"{file_name}:{art.line_no}: article {art.label} follows {prev.label} out of order")
+        seen[art.key] = art.line_no
         prev = art
+    return warnings, missing
 
 
 def _join(lines: list[_Line]) -> str:
@@ -297,13 +395,13 @@ def _article_provisions(art: _Article, doc: Document, short: str, short_en: str 
         else:
             paragraphs.append({"lines": [ln], "items": []})
 
-    art_id = f"{doc.id}/art{art.number}"
+    art_id = f"{doc.id}/{art.key}"
     multi = len(paragraphs) > 1
 
     def cite(paragraph=None, item=None, sub=None):
         if lang == "en":
             return format_citation_en(short_en or doc.title, art.number, paragraph, item, show_paragraph=multi)
-        return format_citation(short, art.number, paragraph, item, sub, show_paragraph=multi)
+        return format_citation(short, art.number, paragraph, item, sub, show_paragraph=multi, bis=art.bis)
 
     out = [Provision(
         id=art_id, doc_id=doc.id, kind="article", label=art.label, number=art.number,

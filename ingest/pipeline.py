@@ -19,7 +19,7 @@ import corpus
 from . import registry
 from . import settings
 from .model import IngestError, ParsedDocument
-from .parse import parse_text
+from .parse import pinyin_slug, parse_text
 from .readers import SUPPORTED_SUFFIXES, RawText, read_file
 from .versions import assign_versions, instrument_id, translation_links
 
@@ -47,6 +47,14 @@ class IngestResult:
         c = Counter(p.kind for pd in self.documents for p in pd.provisions)
         return dict(sorted(c.items()))
 
+    def registry_matches(self) -> dict[str, list[str]]:
+        """Files without front matter by how they met the registry (matched, new-version, book, none): doc ids."""
+        out: dict[str, list[str]] = {}
+        for pd in self.documents:
+            if pd.registry_match:
+                out.setdefault(pd.registry_match, []).append(pd.document.id)
+        return out
+
     def get(self, doc_id: str) -> ParsedDocument | None:
         return next((pd for pd in self.documents if pd.document.id == doc_id), None)
 
@@ -60,6 +68,8 @@ class IngestResult:
             "unchanged": len(self.unchanged),
             "skipped": len(self.skipped),
             "missing_instruments": [m["id"] for m in self.missing_instruments],
+            "registry": self.registry_matches(),
+            "incomplete": [pd.document.id for pd in self.documents if pd.document.incomplete],
             "timings": self.timings,
         }
 
@@ -160,18 +170,26 @@ _LEVEL_BY_TITLE = [
     (re.compile(r"^GB(/T)?\s*\d"), "national_standard"),
     (re.compile(r"(办法|规定|细则|规则)(（试行）)?$"), "departmental_rule"),
     (re.compile(r"条例(（.*）)?$"), "administrative_regulation"),
+    (re.compile(r"法修正案(（.*）)?$"), "law"),  # 刑法修正案（九）: an NPC Standing Committee law
     (re.compile(r"法(（.*）)?$"), "law"),
 ]
 
 
 def plain_meta(raw: RawText) -> dict:
-    """Metadata for a file without front matter: the registry's when its title is a registered instrument."""
+    """Metadata for a file without front matter: the registry's when its title (and, for a book of a code, its
+    book heading; for a registered version, its version year) agrees with a registered instrument.
+
+    `registry` in the result says how it matched: matched (a registered version), new-version (a registered
+    instrument, a version the registry does not list), book (a book of a registered code the registry does not
+    list) or none."""
     inf = raw.inferred
     title = inf.get("title") or raw.path.stem
-    meta: dict = {"title": title}
+    book = next((t for t in inf.get("subtitles") or [] if registry.book_key(t)), None)
+    meta: dict = {"title": f"{title} {book}" if book else title, "registry": "none"}
     if inf.get("version"):
         meta["version"] = inf["version"]
-    inst = registry.match_title(title)
+    inst = registry.match_document(title, book)
+    code = registry.code_of(title) if inst is None and book else None
     if inst is not None:
         e = registry.instruments()[inst]
         for k in ("title_en", "level", "issuer", "promulgated", "source_url"):
@@ -189,12 +207,22 @@ def plain_meta(raw: RawText) -> dict:
             match = versions[0]
         if match is not None:
             meta["id"] = match["id"]
+            meta["registry"] = "matched"
             for k in ("effective", "status", "doc_number"):
                 if match.get(k) or e.get(k):
                     meta[k] = match.get(k) or e.get(k)
             meta.setdefault("version", match.get("version"))
         else:
             meta["id"] = f"{inst}-{year}" if year else inst
+            meta["registry"] = "new-version"
+    elif code is not None:  # 民法典 总则 when the registry holds only some books: its own instrument, never merged
+        part = registry.instruments()
+        sibling = next(e for e in part.values() if e.get("part_of") == code)
+        for k in ("level", "issuer", "promulgated", "source_url"):
+            if sibling.get(k):
+                meta[k] = sibling[k]
+        meta["id"] = meta["instrument"] = f"{code}-{pinyin_slug(registry.book_key(book) or book)}"
+        meta["registry"] = "book"
     else:
         for rx, level in _LEVEL_BY_TITLE:
             if rx.search(title):
@@ -237,6 +265,7 @@ def ingest_file(path: Path, *, use_cache: bool = True) -> tuple[ParsedDocument, 
                           "report this file to the YiGui maintainers; the other files were ingested") from err
     pd.document.sha256 = raw.sha256
     pd.document.source_file = raw.file
+    pd.registry_match = str(meta.get("registry") or "") if raw.meta is None else ""
     if raw.meta is None and raw.inferred.get("history") and not pd.document.history:
         pd.document.history = list(raw.inferred["history"])
     if use_cache:

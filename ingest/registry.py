@@ -75,8 +75,33 @@ def _title_index() -> dict[str, str]:
     return idx
 
 
+# a book of a code, as its file's second heading names it: 侵权责任编, 第七编 侵权责任, 总则, 附则
+BOOK_HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+编\s*)?(\S+?编|总则|附则)$|^第[一二三四五六七八九十]+编\s*(\S+)$")
+
+
+def book_key(text: str | None) -> str | None:
+    """'侵权责任编' / '第七编 侵权责任' / '总则' -> '侵权责任' / '侵权责任' / '总则'; None when it names no book."""
+    if not text:
+        return None
+    m = BOOK_HEADING.match(re.sub(r"\s+", " ", text.strip()))
+    if not m:
+        return None
+    name = (m.group(1) or m.group(2)).strip()
+    return re.sub(r"编$", "", name) or None
+
+
+def _entry_book(entry: dict) -> str | None:
+    """The book a registry entry is ('中华人民共和国民法典 第四编 人格权' -> '人格权'), for entries with part_of."""
+    if not entry.get("part_of"):
+        return None
+    m = re.search(r"第[一二三四五六七八九十]+编\s*(\S+)$", entry.get("title") or "")
+    return re.sub(r"编$", "", m.group(1)) if m else None
+
+
 def match_title(title: str) -> str | None:
-    """Instrument id for a document title as printed (中华人民共和国… and （2021年修订） tolerated), or None."""
+    """Instrument id for a title as printed (中华人民共和国… and （2021年修订） tolerated), or None. For a name that
+    several books of a code share (民法典) this is one of them: citations pick the book by article number
+    (ingest.resolve); a document file is matched by `match_document`."""
     if not title:
         return None
     idx = _title_index()
@@ -86,6 +111,30 @@ def match_title(title: str) -> str | None:
             return idx[k]
         if k.lower() in idx:
             return idx[k.lower()]
+    return None
+
+
+def match_document(title: str, book: str | None = None) -> str | None:
+    """The registered instrument a document file is, by its title and book heading: a registered book of a code
+    (part_of) matches only a file of that same book — 中华人民共和国民法典 headed 总则 is not 民法典人格权编, and a
+    whole code in one file is none of its books."""
+    inst = match_title(title)
+    if inst is None or not instruments()[inst].get("part_of"):
+        return inst
+    code, want = instruments()[inst]["part_of"], book_key(book)
+    return next((key for key, e in instruments().items()
+                 if want and e.get("part_of") == code and _entry_book(e) == want), None)
+
+
+def code_of(title: str) -> str | None:
+    """The code (part_of id, e.g. civil-code) whose books a title names, for a book the registry does not hold."""
+    if not title:
+        return None
+    idx = _title_index()
+    for cand in (title, _short_title(title)):
+        inst = idx.get(_norm(cand))
+        if inst and instruments()[inst].get("part_of"):
+            return instruments()[inst]["part_of"]
     return None
 
 

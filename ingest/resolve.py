@@ -40,10 +40,11 @@ class CitationRef:
     item: int | None = None
     subitem: int | None = None
     span: tuple[int, int] | None = None  # where it was found in the text
+    bis: int | None = None  # 第一百二十条之一 -> 1: an inserted article
 
     def provision_suffix(self) -> str:
         """Id suffix under a document id: art13/p1/i3 (paragraph 1 assumed when an item is cited without one)."""
-        s = f"art{self.article}"
+        s = f"art{self.article}" + (f"-{self.bis}" if self.bis else "")
         if self.paragraph is not None or self.item is not None:
             s += f"/p{self.paragraph or 1}"
         if self.item is not None:
@@ -129,7 +130,7 @@ def find_citations(text: str) -> list[CitationRef]:
                 continue  # bare text before 第X条 that is not a known title: not a citation we can resolve
         start = m.start() + max(0, m.group(0).find(title) - (1 if m.group("qtitle") else 0))
         found.append(CitationRef(title, _by_part(inst, art), art, _num(m.group("para")), _num(m.group("item")),
-                                 _num(m.group("sub")), (start, m.end())))
+                                 _num(m.group("sub")), (start, m.end()), bis=_num(m.group("bis"))))
     taken = [c.span for c in found]
     for rx in (_EN_BEFORE, _EN_AFTER):
         for m in rx.finditer(text):

@@ -61,6 +61,7 @@ class Answerer:
             chosen, related = self._choose(hits)
             penalties = self._penalties(chosen, hits, qa)
             notes += self._version_notes(qa, chosen + related + penalties)
+            notes += self._incomplete_notes(qa, chosen + related + penalties)
             if self.llm is not None:
                 from .llm import llm_answer
 
@@ -201,6 +202,21 @@ class Answerer:
                                  f"{oy}年版（{'现行' if o.current else '已被修订'}）"
                                  + ("该条文字相同。" if same else "该条文字不同，请核对事实发生时适用的版本。"))
         return notes
+
+    @staticmethod
+    def _incomplete_notes(qa: QueryAnalysis, hits: list[Hit]) -> list[str]:
+        """A cited document whose source text has gaps: the answer says which articles it could not consider."""
+        out, seen = [], set()
+        for h in hits:
+            d = h.unit.doc
+            if not d.incomplete or d.id in seen:
+                continue
+            seen.add(d.id)
+            gaps = ", ".join(str(n) for n in d.missing_articles[:8]) + ("…" if len(d.missing_articles) > 8 else "")
+            out.append(f"The loaded text of {d.title} is incomplete (articles {gaps} are missing from the source); "
+                       "they are not taken into account." if qa.lang == "en" else
+                       f"所收《{d.title}》文本不完整（原文缺第{gaps}条），所缺条文未予考虑。")
+        return out
 
     @staticmethod
     def _missing_notes(qa: QueryAnalysis, missing: list[dict]) -> list[str]:

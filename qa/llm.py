@@ -302,7 +302,7 @@ def llm_answer(llm, question: str, qa, hits, retriever) -> AskResponse:
         en_text, en_cit = retriever.english_of(cid)
         cites.append(Citation(provision_id=cid, doc_id=d.id, doc_title=d.title, article=h.unit.prov.article,
                               paragraph=paragraph, citation=p.citation, quote=p.text, version=d.version or d.effective,
-                              text_en=en_text, citation_en=en_cit, current=bool(d.current)))
+                              text_en=en_text, citation_en=en_cit, current=bool(d.current), incomplete=d.incomplete))
     abstained = not v.answer.strip() or not cites
     answer = v.answer if not abstained else ("The model's answer could not be verified against the retrieved clauses."
                                              if qa.lang == "en" else "大模型的回答无法与检索到的条文核对一致，未予采用。")

@@ -74,7 +74,8 @@ class Memo:
             self._cites[prov.id] = Citation(
                 provision_id=prov.id, doc_id=doc.id, doc_title=doc.title, article=prov.article,
                 paragraph=prov.paragraph, citation=prov.citation, quote=prov.text,
-                version=doc.version or doc.effective, text_en=en_text, citation_en=en_cit, current=bool(doc.current))
+                version=doc.version or doc.effective, text_en=en_text, citation_en=en_cit, current=bool(doc.current),
+                incomplete=doc.incomplete)
         return f"〔{prov.citation}〕"
 
     def citations(self) -> list[Citation]:

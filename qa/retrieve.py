@@ -454,7 +454,7 @@ class Retriever:
         return SearchResult(
             provision_id=p.id, doc_id=d.id, doc_title=d.title, version=d.version or d.effective or "",
             article=h.unit.prov.article, paragraph=p.paragraph if p is not h.unit.prov else None,
-            citation=p.citation, score=round(h.score, 6), text=p.text, current=bool(d.current),
+            citation=p.citation, score=round(h.score, 6), text=p.text, current=bool(d.current), incomplete=d.incomplete,
             text_en=en_text, citation_en=en_cit,
             article_id=h.unit.prov.id, article_citation=h.unit.prov.citation, article_text=h.unit.prov.text,
             short_title=d.short_title,

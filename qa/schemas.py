@@ -16,6 +16,7 @@ class SearchResult(BaseModel):
     score: float
     text: str
     current: bool = True  # False: a superseded version, shown only when asked about or to flag a change
+    incomplete: bool = False  # the document's source text lacks articles (gaps in its numbering)
     text_en: str | None = None  # official English text where one exists
     citation_en: str | None = None
     short_title: str | None = None  # citation title, e.g. 个人信息保护法
@@ -42,6 +43,7 @@ class Citation(BaseModel):
     text_en: str | None = None
     citation_en: str | None = None
     current: bool = True
+    incomplete: bool = False  # cited from a document whose source text lacks articles
 
 
 class AskResponse(BaseModel):

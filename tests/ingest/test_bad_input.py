@@ -92,12 +92,17 @@ def test_duplicated_article_number(tmp_path):
     assert ids == ["good-rule"]
 
 
-def test_skipped_article_numbers(tmp_path):
+def test_skipped_article_numbers_load_the_rest_and_mark_the_document(tmp_path):
     text = "# 缺条示范规定\n\n第一条 甲。\n\n第二条 乙。\n\n第五条 丙。\n"
-    errors, ids = _batch(tmp_path, "gap.md", text)
-    e = _one_error(errors, "gap.md")
-    assert "articles 3–4 are missing" in e.problem
-    assert ids == ["good-rule"]
+    (tmp_path / "gap.md").write_text(text, encoding="utf-8")
+    res = ingest_paths([tmp_path], progress=False, use_cache=False)
+    assert res.errors == []
+    pd = next(pd for pd in res.documents if pd.document.source_file == "gap.md")
+    assert pd.document.incomplete and pd.document.missing_articles == [3, 4]
+    assert [a.citation for a in pd.articles()] == ["《缺条示范规定》第一条", "《缺条示范规定》第二条", "《缺条示范规定》第五条"]
+    assert res.warnings == ["gap.md:7: articles 3–4 are missing between 第二条 and 第五条: the document is marked "
+                            "incomplete"]
+    assert res.summary()["incomplete"] == [pd.document.id]
 
 
 def test_broken_front_matter(tmp_path):

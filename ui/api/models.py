@@ -92,6 +92,8 @@ class DocumentItem(BaseModel):
     translation_of: str | None = None
     source_url: str | None = None
     sha256: str | None = None
+    incomplete: bool = False  # the source text lacks articles its numbering implies (missing_articles)
+    missing_articles: list[int] = Field(default_factory=list)
     provisions: int = 0
 
 

@@ -19,6 +19,10 @@ def _print_errors(errors) -> None:
         err.print(Text.assemble(("✗ ", "bold red"), (where, "bold"), f": {e.problem} — ", (e.hint, "yellow")))
 
 
+_REG_LABEL = {"matched": "matched a registered version", "new-version": "new version of a registered instrument",
+              "book": "book of a registered code, not itself registered", "none": "documents of their own"}
+
+
 def _print_summary(res, *, loaded: dict | None = None, whole_corpus: bool = True) -> None:
     s = res.summary()
     kinds = ", ".join(f"{k} {v}" for k, v in s["provisions_by_kind"].items())
@@ -28,6 +32,16 @@ def _print_summary(res, *, loaded: dict | None = None, whole_corpus: bool = True
         out.print(f"superseded versions kept (not current): {', '.join(sorted(cur))}")
     if res.translation_links:
         out.print(f"English provisions linked to Chinese: {len(res.translation_links)}")
+    reg = s.get("registry") or {}
+    if reg:
+        out.print("files without front matter: " + "  ·  ".join(
+            f"{_REG_LABEL.get(k, k)} {len(v)}" for k, v in sorted(reg.items())))
+        for k in ("matched", "new-version", "book"):
+            if reg.get(k):
+                shown = ", ".join(reg[k][:12]) + (f" … (+{len(reg[k]) - 12})" if len(reg[k]) > 12 else "")
+                out.print(f"  {_REG_LABEL[k]}: {shown}")
+    if s.get("incomplete"):
+        out.print(f"[yellow]incomplete texts (gaps in their numbering)[/yellow]: {', '.join(s['incomplete'])}")
     out.print(f"unchanged (cached): {s['unchanged']}  ·  skipped (not documents): {s['skipped']}  ·  "
               f"warnings: {s['warnings']}  ·  failed: {s['errors']}  ·  {s['timings'].get('total_s', 0):.2f} s")
     for w in res.warnings[:20]:

@@ -66,7 +66,8 @@ def _show_hits(res, q: str, as_json: bool) -> None:
         return
     out.rule(f"{q}  ({res.took_ms:.0f} ms)")
     for i, r in enumerate(res.results, 1):
-        flag = "" if r.current else " [yellow](superseded version)[/yellow]"
+        flag = ("" if r.current else " [yellow](superseded version)[/yellow]") + (
+            " [yellow](incomplete text)[/yellow]" if r.incomplete else "")
         out.print(f"[bold]{i}. {r.citation}[/bold]{flag}  [dim]{r.doc_title} · {r.version} · score {r.score:.4f}[/dim]")
         out.print("   " + (r.text if len(r.text) < 400 else r.text[:400] + "…"))
         if r.text_en:

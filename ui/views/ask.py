@@ -112,6 +112,8 @@ def _clause_card(c: dict, *, key: str, quote_key: str) -> None:
     current = c.get("current", True)
     badge = ("<span class='yg-badge yg-current'>现行 in force</span>" if current else
              "<span class='yg-badge yg-old'>旧版 superseded</span>")
+    if c.get("incomplete"):
+        badge += "<span class='yg-badge yg-old'>文本不完整 incomplete text</span>"
     en = first(c, "text_en")
     with st.container(border=False):
         st.markdown(

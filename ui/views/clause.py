@@ -60,6 +60,8 @@ def render_clause(pid: str) -> None:
     current = doc.get("current", True)
     badge = ("<span class='yg-badge yg-current'>现行 in force</span>" if current else
              "<span class='yg-badge yg-old'>旧版 superseded</span>")
+    if doc.get("incomplete"):
+        badge += "<span class='yg-badge yg-old'>文本不完整 incomplete text</span>"
     title = first(doc, "title", default=first(p, "doc_title", default=doc_id))
     version = first(doc, "version", default=first(p, "version", default=""))
     path = first(p, "path", default=[]) or []

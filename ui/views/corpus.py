@@ -35,7 +35,8 @@ def page_corpus() -> None:
             "层级 Level": LEVELS.get(d.get("level") or "", d.get("level") or ""),
             "版本 Version": first(d, "version", "effective", default=""),
             "状态 Status": ("现行 current" if d.get("current", True) else "旧版 superseded")
-            + ("" if d.get("status") in (None, "in_force", "unknown") else f" · {d.get('status')}"),
+            + ("" if d.get("status") in (None, "in_force", "unknown") else f" · {d.get('status')}")
+            + (f" · 文本不完整 incomplete (缺 missing {len(d.get('missing_articles') or [])})" if d.get("incomplete") else ""),
             "语言 Lang": d.get("lang", "zh"),
             "条款 Provisions": first(d, "provisions", "provision_count", default=None),
         })
