@@ -139,10 +139,10 @@ def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: b
 
     # 4. embeddings (cached on disk by content hash, so unchanged clauses cost nothing)
     if embed and changed:
-        from graph.embed import embed_provisions
+        from graph.embed import embed_provisions, retrieval_needs
 
-        _say(progress, "embedding provisions (cached by content hash)")
-        vecs = embed_provisions([p for pd in changed for p in pd.provisions], progress=progress,
+        _say(progress, "embedding what retrieval reads (cached by content hash)")
+        vecs = embed_provisions(retrieval_needs(p for pd in changed for p in pd.provisions), progress=progress,
                                 docs={pd.document.id: pd.document for pd in changed})
         rep.embeddings = store.set_embeddings(vecs)
     t_emb = time.perf_counter()

@@ -229,6 +229,19 @@ def provision_text(p, doc=None) -> str:
     return p.text
 
 
+def retrieval_needs(provisions) -> list:
+    """The provisions retrieval reads a vector of: retrieval units (articles, guideline sections) and the paragraphs
+    of multi-paragraph articles (QA pinpoints among them). Items, sub-items and the lone paragraph of a
+    one-paragraph article (the same text as its article) are never read, so they are not embedded: on a national
+    folder that is 115k of 187k provisions."""
+    provisions = list(provisions)
+    paras: dict[str | None, int] = {}
+    for p in provisions:
+        if p.kind == "paragraph":
+            paras[p.parent_id] = paras.get(p.parent_id, 0) + 1
+    return [p for p in provisions if is_retrieval_unit(p) or (p.kind == "paragraph" and paras[p.parent_id] >= 2)]
+
+
 def embed_provisions(provisions, embedder: Embedder | None = None, progress: bool = True,
                      batch_size: int = 32, docs: dict | None = None) -> dict[str, list[float]]:
     """Provision id -> embedding (passage mode) for ingest Provisions; used by graph.build to fill the store.

@@ -44,6 +44,9 @@ WEIGHTS = {
 EN_SIGNALS = {"bm25_en": "bm25", "dense_en": "dense"}
 RRF_K = 20
 TITLE_BOOST = 0.03  # question names the instrument (short title or registry alias)
+# the most clauses without a stored vector QA embeds itself when building its index (a few minutes on 2 cores);
+# beyond it they stay lexical-only rather than stall the first question
+QUERY_TIME_EMBED_MAX = 20000
 PENALTY_BOOST = 0.012  # question asks about penalties and the clause is one
 ACTOR_BOOST = 0.004  # the clause names an actor the question names
 
@@ -137,7 +140,8 @@ class Retriever:
         zh_tok = [tokens_zh(unit_lexical_text(u)) for u in self.zh_units]
         zh_bi = [bigrams_zh(unit_lexical_text(u)) for u in self.zh_units]
         en_tok = [tokens_en(unit_lexical_text(u)) for u in self.en_units]
-        para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) for c in u.paragraphs]
+        # paragraphs are read only to pinpoint within a multi-paragraph article (graph.embed.retrieval_needs)
+        para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) if len(u.paragraphs) >= 2 for c in u.paragraphs]
         para = [self.by_id[pid] for _, pid in para_ids]
         stored = self.provider.embeddings() if hasattr(self.provider, "embeddings") else {}  # one round trip
         E = self._vectors([u.prov for u in self.zh_units], stored, "embedding clauses")
@@ -159,6 +163,13 @@ class Retriever:
                 out[k] = v
             else:
                 todo.append(k)
+        if len(todo) > QUERY_TIME_EMBED_MAX:
+            # a folder loaded without embeddings (ingest --no-embed, a national folder): embedding it here would
+            # hold the first question for hours; those clauses are found lexically until `yigui ingest` embeds them
+            log.warning("%d provisions have no stored embedding: searched lexically only (run `yigui ingest` to "
+                        "embed them)", len(todo))
+            self.lexical_only = getattr(self, "lexical_only", 0) + len(todo)
+            return out
         self.embedded_at_query = getattr(self, "embedded_at_query", 0) + len(todo)
         if todo:
             show = settings().progress

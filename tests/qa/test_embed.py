@@ -95,3 +95,34 @@ def test_unknown_backend_names_the_variable(monkeypatch):
         get_embedder("word2vec-of-doom")
     with pytest.raises(RuntimeError, match="YIGUI_EMBED_MODEL"):
         get_embedder("sentence-transformers", None)
+
+
+def test_only_what_retrieval_reads_is_embedded():
+    """Articles and sections, and the paragraphs of multi-paragraph articles; never items or a lone paragraph."""
+    from graph.embed import retrieval_needs
+    from ingest.parse import parse_text
+
+    pd = parse_text("# 示范法\n\n第一条 甲应当乙。\n\n第二条 丙应当丁。\n戊不得己：\n（一）庚；\n（二）辛。\n",
+                    file_name="x.md", meta={"id": "x", "title": "示范法"})
+    ids = [p.id for p in retrieval_needs(pd.provisions)]
+    assert ids == ["x/art1", "x/art2", "x/art2/p1", "x/art2/p2"]
+
+
+def test_a_store_without_vectors_is_searched_lexically_not_embedded_at_the_first_question(monkeypatch):
+    """Above the cap (a national folder loaded with --no-embed) the index does not embed: it would take hours."""
+    from ingest.model import Provision
+    from qa import retrieve
+
+    class Refuses:
+        name, dim = "refuses", 4
+
+        def passage(self, texts):
+            raise AssertionError("embedded at query time")
+
+    r = retrieve.Retriever.__new__(retrieve.Retriever)
+    r._embedder, r.docs = Refuses(), {}
+    monkeypatch.setattr(retrieve, "QUERY_TIME_EMBED_MAX", 1)
+    provs = [Provision(id=f"d/art{i}", doc_id="d", kind="article", label="", text="甲", citation="") for i in range(3)]
+    out = r._vectors(provs, {"d/art0": [1.0, 0, 0, 0]}, "x")
+    assert out.shape == (3, 4) and out[0, 0] == 1.0 and not out[1:].any()
+    assert r.lexical_only == 2
