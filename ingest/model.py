@@ -9,10 +9,14 @@ Provision id scheme (doc_id is the instrument version id, e.g. ``pipl``, ``mdsr-
   ``{doc}/art13/p1``           paragraph 1 of article 13
   ``{doc}/art13/p1/i3``        item （三） of that paragraph
   ``{doc}/art13/p1/i3/s2``     sub-item 2. of that item
+  ``{doc}/art120-1``           第一百二十条之一, an article an amendment inserted after article 120
+  ``{doc}/art3``               also paragraph 三、 of an instrument numbered by paragraphs (amendments, decisions,
+                               judicial interpretations without 第X条): cited 《…》第三条, as courts cite them
   ``{doc}/sec7.6.1``           guideline section 七、 > （六） > 1.
   ``{doc}/sec7.6.1/p2``        second body paragraph of that section
   ``{doc}/annex1/sec2``        section 二、 of a guideline's annex 附件1
-  ``{doc}/pre``                untitled preamble paragraphs before the first section
+  ``{doc}/pre``                untitled preamble paragraphs before the first section (or 一、); for a text with
+                               no numbered units at all, the whole text (cited without a pinpoint)
 """
 from __future__ import annotations
 

@@ -284,10 +284,11 @@ def ingest_paths(paths: list[Path] | None = None, *, progress: bool = True, use_
         return result
     bar = None
     if progress and len(files) > 1:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
-        bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                       TimeElapsedColumn(), transient=True)
+        bar = Progress(TextColumn("parse"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"), transient=True)
         bar.start()
         task = bar.add_task("", total=len(files))
     by_id: dict[str, str] = {}
