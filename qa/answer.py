@@ -10,6 +10,7 @@ import re
 import time
 from functools import cached_property
 
+from ingest.citation import int_to_cn
 from ingest.model import Provision
 
 from .retrieve import Hit, Retriever
@@ -212,10 +213,14 @@ class Answerer:
             if not d.incomplete or d.id in seen:
                 continue
             seen.add(d.id)
-            gaps = ", ".join(str(n) for n in d.missing_articles[:8]) + ("…" if len(d.missing_articles) > 8 else "")
-            out.append(f"The loaded text of {d.title} is incomplete (articles {gaps} are missing from the source); "
-                       "they are not taken into account." if qa.lang == "en" else
-                       f"所收《{d.title}》文本不完整（原文缺第{gaps}条），所缺条文未予考虑。")
+            more = "…" if len(d.missing_articles) > 8 else ""
+            if qa.lang == "en":
+                gaps = ", ".join(str(n) for n in d.missing_articles[:8]) + more
+                out.append(f"The loaded text of {d.title} is incomplete (articles {gaps} are missing from the "
+                           "source); they are not taken into account.")
+            else:
+                gaps = "、".join(f"第{int_to_cn(n)}条" for n in d.missing_articles[:8]) + more
+                out.append(f"所收《{d.title}》文本不完整（原文缺{gaps}），所缺条文未予考虑。")
         return out
 
     @staticmethod
