@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from ingest import registry
 from ingest.citation import cn_to_int, short_title, split_version_suffix
 from ingest.model import ParsedDocument, Provision
-from ingest.numerals import CN_OR_ARABIC_NUM
+from ingest.numerals import CN_NUM, CN_OR_ARABIC_NUM
 
 SELF_ANCHOR = r"本(?:法|条例|办法|规定|规则|解释|细则|决定|措施|准则|实施细则|暂行办法|暂行规定)"
 TITLE = r"《([^《》]{2,60})》"
 # one reference unit: 第X条 | 第X款 | 第（X）项 / 第X项 | 第X目
-UNIT = re.compile(rf"第(?:[（(]({CN_OR_ARABIC_NUM})[）)]|({CN_OR_ARABIC_NUM}))(条|款|项|目)")
+UNIT = re.compile(rf"第(?:[（(]({CN_OR_ARABIC_NUM})[）)]|({CN_OR_ARABIC_NUM}))(条|款|项|目)(?:(?<=条)之({CN_NUM}))?")
+INSERTED = re.compile(r"/art\d+-(\d+)(?:/|$)")  # art120-1: 第一百二十条之一
 JOINERS = ("、", "和", "或者", "以及", "及", "或", "与", "至", "到")
 ANCHOR = re.compile(
     rf"(?P<title>{TITLE})|(?P<self>{SELF_ANCHOR})(?=第)|(?P<prev>前(?P<prevn>[两二三四])?(?P<prevu>款|条))|"
@@ -61,6 +62,12 @@ class Ref:
     article: int | None = None
     paragraph: int | None = None
     item: int | None = None
+    bis: int | None = None  # 第一百二十条之一 -> 1
+
+    @property
+    def article_key(self):
+        """How DocIndex keys the article: its number, or (number, bis) for an inserted article."""
+        return (self.article, self.bis) if self.bis else self.article
 
 
 @dataclass
@@ -103,6 +110,12 @@ def own_text(p: Provision, children: dict[str, list[Provision]]) -> str:
     return text
 
 
+def _bis_of(p: Provision) -> int | None:
+    """1 for a provision of 第X条之一 (id …/artX-1/…), else None: 前款 and 本条 stay inside the inserted article."""
+    m = INSERTED.search(p.id)
+    return int(m.group(1)) if m else None
+
+
 class DocIndex:
     """Provision lookup by (article, paragraph, item) for one document."""
 
@@ -115,14 +128,16 @@ class DocIndex:
         for p in pd.provisions:
             if p.article is None:
                 continue
+            m = INSERTED.search(p.id)
+            art = (p.article, int(m.group(1))) if m else p.article  # 第一百二十条之一 is not 第一百二十条
             if p.kind == "article":
-                self.by_key[(p.article, None, None)] = p.id
+                self.by_key[(art, None, None)] = p.id
             elif p.kind == "paragraph":
-                self.by_key[(p.article, p.paragraph, None)] = p.id
-                self.paragraphs[p.article] = max(self.paragraphs[p.article], p.paragraph or 0)
+                self.by_key[(art, p.paragraph, None)] = p.id
+                self.paragraphs[art] = max(self.paragraphs[art], p.paragraph or 0)
             elif p.kind == "item":
-                self.by_key[(p.article, p.paragraph, p.item)] = p.id
-                self.items[(p.article, p.item)].append(p.id)
+                self.by_key[(art, p.paragraph, p.item)] = p.id
+                self.items[(art, p.item)].append(p.id)
 
     def has_article(self, n: int) -> bool:
         return (n, None, None) in self.by_key
@@ -131,9 +146,9 @@ class DocIndex:
         if ref.article is None:
             return None
         if ref.item is not None and ref.paragraph is None:
-            hits = self.items.get((ref.article, ref.item), [])
+            hits = self.items.get((ref.article_key, ref.item), [])
             return hits[0] if len(hits) == 1 else None
-        return self.by_key.get((ref.article, ref.paragraph, ref.item))
+        return self.by_key.get((ref.article_key, ref.paragraph, ref.item))
 
 
 class Reader:
@@ -226,11 +241,11 @@ def _parse_units(text: str, pos: int) -> tuple[list[tuple[str, Ref, bool]], int]
         if first or joiner:
             # a new reference inherits the levels above the unit it names
             if unit == "条":
-                cur = Ref(article=n)
+                cur = Ref(article=n, bis=cn_to_int(m.group(4)) if m.group(4) else None)
             elif unit == "款":
-                cur = Ref(article=cur.article, paragraph=n)
+                cur = Ref(article=cur.article, paragraph=n, bis=cur.bis)
             else:
-                cur = Ref(article=cur.article, paragraph=cur.paragraph, item=n)
+                cur = Ref(article=cur.article, paragraph=cur.paragraph, item=n, bis=cur.bis)
             out.append((unit, cur, is_range))
         else:  # directly attached: narrows the reference just read (第X条第Y款第Z项)
             if unit == "款":
@@ -255,10 +270,10 @@ def _expand(units: list[tuple[str, Ref, bool]], ix: DocIndex | None) -> list[Ref
             if unit == "条" and prev.article and ref.article and 0 < ref.article - prev.article <= 60:
                 refs += [Ref(article=a) for a in range(prev.article + 1, ref.article)]
             elif unit == "款" and prev.paragraph and ref.paragraph and 0 < ref.paragraph - prev.paragraph <= 20:
-                refs += [Ref(ref.article, pp) for pp in range(prev.paragraph + 1, ref.paragraph)]
+                refs += [Ref(ref.article, pp, bis=ref.bis) for pp in range(prev.paragraph + 1, ref.paragraph)]
             elif unit == "项" and prev.item and ref.item and 0 < ref.item - prev.item <= 30:
-                refs += [Ref(ref.article, ref.paragraph, it) for it in range(prev.item + 1, ref.item)]
-        refs.append(Ref(ref.article, ref.paragraph, ref.item))
+                refs += [Ref(ref.article, ref.paragraph, it, ref.bis) for it in range(prev.item + 1, ref.item)]
+        refs.append(Ref(ref.article, ref.paragraph, ref.item, ref.bis))
     return refs
 
 
@@ -357,7 +372,8 @@ def _refs_in(text: str, p: Provision, ix: DocIndex, indexes, titles: _Titles, un
             if p.article is None or not units or units[0][0] == "条":
                 pos = max(end, pos)
                 continue
-            for r in _expand([(u, Ref(p.article, ref.paragraph, ref.item), rg) for u, ref, rg in units], ix):
+            bis = _bis_of(p)
+            for r in _expand([(u, Ref(p.article, ref.paragraph, ref.item, bis), rg) for u, ref, rg in units], ix):
                 yield from _emit(r, doc.id, indexes, text, start, end, p, unresolved)
             pos = end
             continue
@@ -371,9 +387,10 @@ def _refs_in(text: str, p: Provision, ix: DocIndex, indexes, titles: _Titles, un
                     continue
                 paras = list(range(p.paragraph - n, p.paragraph))
                 if units and units[0][0] == "项" and n == 1:  # 前款第二项至第七项
-                    refs = _expand([(u, Ref(p.article, paras[0], ref.item), rg) for u, ref, rg in units], ix)
+                    refs = _expand([(u, Ref(p.article, paras[0], ref.item, _bis_of(p)), rg) for u, ref, rg in units],
+                                   ix)
                 else:
-                    refs = [Ref(p.article, pp) for pp in paras]
+                    refs = [Ref(p.article, pp, bis=_bis_of(p)) for pp in paras]
             else:  # 前条 / 前两条
                 if p.article is None or p.article - n < 1:
                     continue

@@ -171,3 +171,15 @@ def test_official_english_references(corpus_refs):
     en = {d.split("/", 1)[1] for _, d in _edges(corpus_refs, "PENALIZES", "network-data-reg.en/art55/p1")}
     zh = {d.split("/", 1)[1] for _, d in _edges(corpus_refs, "PENALIZES", "network-data-reg/art55/p1")}
     assert en == zh and {"art12", "art16", "art20", "art40/p1", "art40/p2", "art42"} <= en
+
+
+def test_an_inserted_article_is_cited_as_itself_not_as_its_base_article():
+    """第二条之一 (id art2-1) and 第二条 are different articles; 前款 inside the inserted article stays inside it."""
+    from graph.references import Reader
+
+    pd = parse_text("# 示范法\n\n第一条 甲。\n\n第二条 乙。\n第二款。\n\n第二条之一 丙。\n违反前款规定的，依照本法第二条之一处理。\n\n"
+                    "第三条 违反本法第二条、第二条之一第一款规定的，罚款。\n", file_name="x.md",
+                    meta={"id": "x", "title": "示范法"})
+    edges = sorted((c.src.id, c.dst) for c in Reader([pd]).citations(pd))
+    assert edges == [("x/art2-1/p2", "x/art2-1"), ("x/art2-1/p2", "x/art2-1/p1"),
+                     ("x/art3/p1", "x/art2"), ("x/art3/p1", "x/art2-1/p1")]
