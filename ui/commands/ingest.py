@@ -115,8 +115,9 @@ def ingest(
         _print_summary(res, loaded=loaded if isinstance(loaded, dict) else None, whole_corpus=not paths)
         if graph is not None:
             out.print(f"graph: {graph.get('loaded', 0)} documents loaded, {graph.get('skipped', 0)} unchanged (skipped), "
-                      f"{graph.get('obligations', 0)} obligations, {graph.get('embeddings', 0)} embeddings, "
-                      f"{graph.get('unresolved_refs', 0)} cross-references to texts not loaded")
+                      f"{graph.get('obligations', 0)} obligations, {graph.get('embeddings', 0)} embeddings"
+                      + (f", {graph.get('unresolved_refs', 0)} cross-references to texts not loaded"
+                         if graph.get("loaded") else ""))
     if res.errors:
         raise typer.Exit(1)
 
