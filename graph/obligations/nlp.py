@@ -1,5 +1,7 @@
-"""The spaCy pipeline of the obligation extractor: jieba tokenizer with the taxonomy vocabulary, an EntityRuler for
-actors and regulators, and PhraseMatcher components for modality cues and stage cues.
+"""The spaCy pipeline of the obligation extractor, one job per component, run on each sentence: a jieba tokenizer
+with the taxonomy vocabulary; an EntityRuler for actors and regulators; the document's own names for them
+(actors.py); PhraseMatchers for modality cues and stage cues (here); clauses (clauses.py), their subjects
+(subject.py), conditions (clauses.py) and actions and objects (actions.py).
 
 Rules live in rules.yaml and corpus/*.yaml; this module only wires them into spaCy components, so behaviour is
 changed by editing configuration, not code."""
@@ -16,6 +18,9 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from corpus import taxonomy
+from graph.obligations.doctext import text_of
+# the modules whose @Language.factory components build_nlp adds
+from graph.obligations import actions, actors, clauses, subject  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,6 +77,7 @@ class ModalityMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
+        text = text_of(doc)
         for match_id, start, end in self.matcher(doc):
             span = Span(doc, start, end, label=match_id)
             if span.text in self.not_words:
@@ -79,12 +85,12 @@ class ModalityMatcher:
             nxt = doc[end].text[:1] if end < len(doc) else ""
             if len(span.text) == 1 and nxt in self.not_next:
                 continue
-            if doc.text[max(0, span.start_char - 2):span.start_char] == "是否":
+            if text[max(0, span.start_char - 2):span.start_char] == "是否":
                 continue  # 是否能够/是否应当…: a question in a list of matters, not a modal
             if self.liability and span.text == self.liability.get("cue"):
-                after = doc.text[span.end_char:span.end_char + int(self.liability.get("window", 16))]
-                before = doc.text[max(0, span.start_char - 1):span.start_char]
-                chunk = re.split(r"[，,；;。]", doc.text[:span.start_char])[-1]
+                after = text[span.end_char:span.end_char + int(self.liability.get("window", 16))]
+                before = text[max(0, span.start_char - 1):span.start_char]
+                chunk = re.split(r"[，,；;。]", text[:span.start_char])[-1]
                 if before == "不" or not any(w in after.split("，")[0] for w in self.liability.get("needs") or []) \
                         or any(w in chunk for w in self.liability.get("not_after") or []):
                     continue
@@ -121,7 +127,7 @@ class StageCueMatcher:
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         hits = []  # (start char, end char, first token, token text, cue, label): the cue itself, for nesting checks
-        text = doc.text
+        text = text_of(doc)
         for cue, labels in self.labels.items():
             start = text.find(cue)
             while start >= 0:
@@ -152,6 +158,19 @@ def build_nlp() -> Language:
     nlp.tokenizer.jieba_seg = _make_jieba()
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
     ruler.add_patterns(entity_patterns())
-    nlp.add_pipe("yigui_modality", config={"cues": rules()["modality"]})
+    r = rules()
+    nlp.add_pipe("yigui_doc_aliases")  # right after the ruler: every later reader of doc.ents sees a document's names
+    nlp.add_pipe("yigui_modality", config={"cues": r["modality"]})
     nlp.add_pipe("yigui_stage_cues", config={"stages": list(taxonomy.stages().entries.values())})
+    nlp.add_pipe("yigui_clauses", config={"weak": r["modality"].get("weak") or [],
+                                          "adjectival_next": r.get("adjectival_next") or [],
+                                          "exception_endings": r.get("exception_endings") or [],
+                                          "conditions": r["conditions"]})
+    nlp.add_pipe("yigui_subject", config={"conjunctions": r["conjunctions"],
+                                          "between_subject_and_modal": r["between_subject_and_modal"],
+                                          "anaphora": r["anaphora"], "prepositions": r.get("prepositions") or [],
+                                          "activity_actor": r.get("activity_actor") or [],
+                                          "impersonal": r.get("impersonal") or {}})
+    nlp.add_pipe("yigui_conditions", config={"conditions": r["conditions"]})
+    nlp.add_pipe("yigui_action")
     return nlp
