@@ -136,6 +136,6 @@ def test_cli_lists_article_20_items_from_the_loaded_corpus(loaded_store):
     bad = CliRunner().invoke(app, ["obligations", "--stage", "no-such-stage"])
     assert bad.exit_code == 2 and "corpus/stages.yaml" in bad.output
     nodoc = CliRunner().invoke(app, ["obligations", "--doc", "no-such-law"])
-    assert nodoc.exit_code == 2 and "doc='no-such-law'" in nodoc.output and "mdsr-2024" in nodoc.output
+    assert nodoc.exit_code == 2 and "--doc 'no-such-law'" in nodoc.output and "mdsr-2024" in nodoc.output
     by_instrument = json.loads(CliRunner().invoke(app, ["obligations", "--doc", "mdsr", "--limit", "3", "--json"]).output)
     assert by_instrument["items"] and all(r["doc_id"] == "mdsr-2024" for r in by_instrument["items"])  # current only
