@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 QUESTION ?= 医院用患者病历训练诊断模型，需要取得患者的单独同意吗？
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean neo4j-launcher
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ demo: $(VENV)/.installed-runtime
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# the local Neo4j 5 server's launcher (graph/neo4j, Maven; Java 17+): built once, also on first use by graph.neo4j_server
+neo4j-launcher: $(VENV)/.installed-runtime
+	$(BIN)/python -m graph.neo4j_server build
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -76,7 +76,9 @@ class GraphStore:
             if password is None:
                 raise StoreError("NEO4J_URI is set but NEO4J_PASSWORD is not — set NEO4J_PASSWORD (and NEO4J_USER "
                                  "if not 'neo4j'), or unset NEO4J_URI to use the local ArcadeDB server")
-            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            # notifications off: Neo4j warns about every property key a query names that no node has yet (an empty
+            # store, optional fields), and the driver logs each one as a WARNING on stderr
+            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
             store = cls(driver, backend="neo4j", database=database or cfg.neo4j_database or None)
         else:
             from graph.server import ensure_server
@@ -92,6 +94,14 @@ class GraphStore:
                     "the password file under YIGUI_HOME/arcadedb no longer matches the database: restore it, or "
                     "`yigui db stop` and delete YIGUI_HOME/arcadedb to start afresh")
             raise StoreError(f"the graph database refused the login ({e.message}) — {hint}") from e
+        except neo4j.exceptions.ClientError as e:
+            driver.close()
+            if e.code != "Neo.ClientError.Security.AuthenticationRateLimit":
+                raise
+            # Neo4j, after dbms.security.auth_max_failed_attempts (3) wrong passwords in a row
+            raise StoreError(f"the graph database refused the login: too many wrong passwords in a row, it waits a "
+                             f"few seconds before accepting one again ({e.message}) — check NEO4J_USER/"
+                             "NEO4J_PASSWORD") from e
         except neo4j.exceptions.ServiceUnavailable as e:
             driver.close()
             raise StoreError(f"cannot reach the graph database at {uri or store.server.uri} ({e}) — "

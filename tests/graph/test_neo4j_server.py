@@ -1,0 +1,248 @@
+"""The local Neo4j 5 server the project starts itself (graph.neo4j_server): build, start, auth, loopback only, stale
+state, crash and SIGTERM. Needs `mvn` and `java` 17+ (skipped without them); a launcher build that fails — Maven
+Central unreachable, say — fails here, loudly.
+
+`launched(name)` is the session's servers (one per name, each in its own temporary YIGUI_HOME), shared with
+test_neo4j_contract.py, which runs the store contract tests on them. Timings land in
+test-artifacts/neo4j-timings.json.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TIMINGS: dict[str, object] = {}
+_SERVERS: dict[str, object] = {}
+_BASE: list[Path] = []
+
+
+def _record(key: str, value) -> None:
+    TIMINGS[key] = value
+    out = REPO / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "neo4j-timings.json").write_text(json.dumps(TIMINGS, indent=2), encoding="utf-8")
+
+
+def _base() -> Path:
+    if not _BASE:
+        _BASE.append(Path(tempfile.mkdtemp(prefix="yigui-neo4j-")))
+        atexit.register(shutil.rmtree, _BASE[0], True)
+    return _BASE[0]
+
+
+def need_tools() -> None:
+    missing = [t for t in ("mvn", "java") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not on PATH: the local Neo4j server needs Java 17+ and Maven to build "
+                    "its launcher (graph/neo4j)")
+
+
+def build() -> str:
+    """The launcher's classpath (built on first use; a build failure is raised, not skipped)."""
+    need_tools()
+    from graph.neo4j_server import build_launcher
+
+    if "launcher_build_seconds" not in TIMINGS:
+        t0 = time.monotonic()
+        cp = build_launcher()
+        _record("launcher_build_seconds", round(time.monotonic() - t0, 2))  # ~0 when already built
+        return cp
+    return build_launcher()
+
+
+def home_of(name: str) -> Path:
+    return _base() / name
+
+
+def launched(name: str = "main", heap: str = "1g"):
+    """A running server of this session (started on first use, stopped at exit or when this process dies)."""
+    from graph.neo4j_server import ensure_neo4j, neo4j_status, stop_neo4j
+
+    if name not in _SERVERS:
+        build()
+        home = home_of(name)
+        t0 = time.monotonic()
+        info = ensure_neo4j(home, heap=heap, owner_pid=os.getpid())
+        _record(f"start_seconds.{name}", round(time.monotonic() - t0, 2))
+        _record(f"rss_mb_after_start.{name}", round((neo4j_status(home)["rss_bytes"] or 0) / 2**20))
+        atexit.register(stop_neo4j, home)
+        _SERVERS[name] = info
+    return _SERVERS[name]
+
+
+def driver(info, password=None):
+    import neo4j
+
+    return neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password if password is None else password),
+                                      notifications_min_severity="OFF")
+
+
+@pytest.fixture(scope="session")
+def neo4j_server():
+    return launched("main")
+
+
+def test_server_starts_and_answers(neo4j_server):
+    from graph.neo4j_server import NEO4J_VERSION, neo4j_status
+
+    with driver(neo4j_server) as d:
+        rec = d.execute_query("CALL dbms.components() YIELD name, versions, edition "
+                              "RETURN name, versions[0] AS v, edition").records[0]
+    assert (rec["name"], rec["v"], rec["edition"]) == ("Neo4j Kernel", NEO4J_VERSION, "community")
+    st = neo4j_status(Path(neo4j_server.home))
+    assert st["running"] and st["reachable"] and st["uri"] == neo4j_server.uri
+    assert neo4j_server.password not in json.dumps(st)
+    assert st["rss_bytes"] and st["rss_bytes"] < 2 * 2**30
+    _record("rss_mb.main", round(st["rss_bytes"] / 2**20))
+    # ensure again: the running server is found, not a second one started
+    from graph.neo4j_server import ensure_neo4j
+
+    again = ensure_neo4j(Path(neo4j_server.home))
+    assert (again.pid, again.port, again.password) == (neo4j_server.pid, neo4j_server.port, neo4j_server.password)
+
+
+def test_auth_is_required(neo4j_server):
+    import neo4j
+
+    from graph.store import GraphStore, StoreError
+
+    for pw in ("wrong-" + neo4j_server.password, "neo4j"):  # the default login was never reachable either
+        with driver(neo4j_server, pw) as d, pytest.raises(neo4j.exceptions.AuthError):
+            d.verify_connectivity()
+    with pytest.raises(StoreError, match="refused the login"):
+        GraphStore.connect(neo4j_server.uri, "neo4j", "wrong")
+    # Neo4j then locks the user for dbms.security.auth_lock_time (5 s): said as a refused login, not a raw error
+    with pytest.raises(StoreError, match="refused the login.*too many"):
+        GraphStore.connect(neo4j_server.uri, "neo4j", "wrong")
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            s = GraphStore.connect(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
+            break
+        except StoreError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    assert s.backend == "neo4j" and s.run("RETURN 1 AS ok") == [{"ok": 1}]
+    s.close()
+
+
+def test_loopback_only_bolt_only_and_password_kept_private(neo4j_server):
+    proc = psutil.Process(neo4j_server.pid)
+    listening = [c for c in proc.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert listening, "the server listens nowhere?"
+    assert {c.laddr.ip for c in listening} <= {"127.0.0.1", "::ffff:127.0.0.1"}, listening
+    assert {c.laddr.port for c in listening} == {neo4j_server.port}, listening  # Bolt only: no HTTP, no backup port
+    pw_file = Path(neo4j_server.home) / "neo4j" / "password"
+    assert pw_file.stat().st_mode & 0o777 == 0o600
+    assert not any(neo4j_server.password in arg for arg in proc.cmdline())
+    assert any(a.startswith("-Xmx") for a in proc.cmdline())
+    data = Path(neo4j_server.home) / "neo4j" / "data" / "databases" / "neo4j"
+    assert data.is_dir()
+
+
+def test_stale_state_file_is_cleaned_up(tmp_path):
+    from graph.neo4j_server import ensure_neo4j, neo4j_status, stop_neo4j
+
+    root = tmp_path / "neo4j"
+    root.mkdir()
+    dead = psutil.Popen(["true"])
+    dead.wait()
+    for pid in (dead.pid, os.getpid()):  # a pid that is gone, and one reused by a program that is not the server
+        (root / "server.json").write_text(json.dumps({"pid": pid, "port": 1, "started_at": 0}), encoding="utf-8")
+        assert neo4j_status(tmp_path)["running"] is False
+        assert not (root / "server.json").exists()
+        (root / "server.json").write_text(json.dumps({"pid": pid, "port": 1, "started_at": 0}), encoding="utf-8")
+        assert stop_neo4j(tmp_path) is False and not (root / "server.json").exists()
+    (root / "server.json").write_text("{half-written", encoding="utf-8")
+    assert neo4j_status(tmp_path)["running"] is False
+    # a port already taken is refused with the reason, before any java starts
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        build()
+        from graph.neo4j_server import Neo4jError
+
+        with pytest.raises(Neo4jError, match="already in use"):
+            ensure_neo4j(tmp_path, port=s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def victim():
+    """A server of its own to kill."""
+    from graph.neo4j_server import ensure_neo4j, stop_neo4j
+
+    build()
+    home = home_of("victim")
+    t0 = time.monotonic()
+    info = ensure_neo4j(home, heap="512m", owner_pid=os.getpid())
+    _record("start_seconds.fresh_home", round(time.monotonic() - t0, 2))
+    yield home, info
+    stop_neo4j(home)
+
+
+def test_crashed_server_is_detected_and_restarted(victim):
+    from graph.neo4j_server import ensure_neo4j, neo4j_status
+
+    home, info = victim
+    with driver(info) as d:
+        d.execute_query("CREATE (:Marker {id: 'before-crash'})")
+    os.kill(info.pid, signal.SIGKILL)
+    with contextlib.suppress(psutil.NoSuchProcess):
+        psutil.Process(info.pid).wait(10)
+    assert (home / "neo4j" / "server.json").exists()  # left behind by the crash
+    assert neo4j_status(home)["running"] is False and not (home / "neo4j" / "server.json").exists()
+    t0 = time.monotonic()
+    again = ensure_neo4j(home, heap="512m", owner_pid=os.getpid())
+    _record("start_seconds.restart_after_crash", round(time.monotonic() - t0, 2))
+    assert again.pid != info.pid and again.password == info.password
+    with driver(again) as d:  # committed before the crash: recovered from the transaction log
+        assert d.execute_query("MATCH (m:Marker) RETURN m.id AS id").records[0]["id"] == "before-crash"
+
+
+def test_sigterm_stops_it_promptly(victim):
+    from graph.neo4j_server import neo4j_status
+
+    home, _ = victim
+    st = neo4j_status(home)
+    assert st["running"]
+    pid = st["pid"]
+    proc = psutil.Process(pid)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    proc.wait(timeout=10)  # raises TimeoutExpired past 10 s
+    _record("sigterm_stop_seconds", round(time.monotonic() - t0, 2))
+    out = (home / "neo4j" / "server.out").read_text(encoding="utf-8", errors="replace")
+    assert "YIGUI_NEO4J_STOPPED" in out.splitlines()[-1]  # the shutdown hook closed the DBMS
+    assert neo4j_status(home)["running"] is False
+
+
+def test_build_errors_name_the_command(tmp_path, monkeypatch):
+    """No Maven, or Maven without the network: an error that says which command failed and why (no Java needed)."""
+    from graph import neo4j_server as ns
+
+    monkeypatch.setattr(ns, "_launcher_classpath", lambda: None)  # as if never built
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ns.Neo4jError, match=r"Maven \(`mvn`\) is not on PATH.*mvn -q -B -f .*pom.xml package"):
+        ns.build_launcher()
+    fake = tmp_path / "mvn"
+    fake.write_text("#!/bin/sh\necho '[ERROR] Failed to execute goal on project yigui-neo4j-launcher: Could not "
+                    "resolve dependencies: Could not transfer artifact org.neo4j:neo4j:pom:5.26.0 from/to central: "
+                    "repo.maven.apache.org: Temporary failure in name resolution'\nexit 1\n", encoding="utf-8")
+    fake.chmod(0o755)
+    with pytest.raises(ns.Neo4jError, match=r"(?s)`mvn -q -B -f .*pom.xml package` exited 1 — Maven could not "
+                                            r"download.*Could not transfer artifact"):
+        ns.build_launcher()
