@@ -119,7 +119,8 @@ def _load(rep: BuildReport, docs, store: GraphStore, *, progress: bool, embed: b
     _say(progress, f"{len(changed)} of {len(docs)} documents to load ({len(rep.skipped)} unchanged)")
 
     # 1. documents, provisions, HAS_PART, versions, translations (markers left for last)
-    counts = store.load_documents(changed, mark=False, all_docs=docs)
+    # nothing changed: every node, version chain and `current` flag is as the last complete run left it
+    counts = store.load_documents(changed, mark=False, all_docs=docs) if changed else {}
     rep.provisions = {k.split(".", 1)[1]: v for k, v in counts.items() if k.startswith("provisions.")}
     rep.edges = {k.split(".", 1)[1]: v for k, v in counts.items() if k.startswith("edges.")}
     t_load = time.perf_counter()
