@@ -1,4 +1,5 @@
-"""The query layer used by qa and ui: plain JSON-ready dicts, never driver objects or engine-internal ids.
+"""The query layer used by qa and ui: typed models (graph.models, graph.obligations.model) for documents, clauses
+and obligations, JSON-ready dicts for search hits; never driver objects or engine-internal ids.
 
     q = Queries(GraphStore.connect())
     q.resolve_citation("《数据安全法》第四十五条")   # also 数据安全法第45条, "DSL art 45", "PIPL Article 13(1)"
@@ -11,8 +12,12 @@ import re
 import time
 from typing import Sequence
 
+from pydantic import BaseModel
+
 from graph.dialect import EDGE_TYPES, NODE_LABELS, fulltext_query
-from graph.obligations.model import ObligationItem, ObligationPage
+from graph.models import (CitedByLink, CiteLink, CorpusStats, DocumentItem, DocumentTree, Neighbourhood, PenaltyRef,
+                          ProvisionBrief, ProvisionItem, SanctionRef, TreeNode, VersionRef)
+from graph.obligations.model import Obligation, ObligationItem, ObligationPage, StageLabel
 from graph.store import GraphStore
 
 # what a provision row carries (never the embedding: 384 floats nobody reads)
@@ -38,11 +43,11 @@ class Queries:
 
     def __init__(self, store: GraphStore):
         self.store = store
-        self._docs: dict[str, dict] | None = None
+        self._docs: dict[str, DocumentItem] | None = None
         self._docs_at = 0.0
 
     # -- documents --------------------------------------------------------------------------------------------
-    def documents(self, refresh: bool = False) -> list[dict]:
+    def documents(self, refresh: bool = False) -> list[DocumentItem]:
         """Every document (version, language) with its provision count, in id order."""
         if self._docs is None or refresh or time.monotonic() - self._docs_at > self.DOC_CACHE_S:
             rows = self.store.run(f"MATCH (d:Document) RETURN {_proj('d', D_FIELDS)} AS d ORDER BY d.id")
@@ -52,12 +57,12 @@ class Queries:
             for r in rows:
                 d = r["d"]
                 d["provisions"] = counts.get(d["id"], 0)
-                docs[d["id"]] = d
+                docs[d["id"]] = _model(DocumentItem, d)
             self._docs = docs
             self._docs_at = time.monotonic()
         return list(self._docs.values())
 
-    def document(self, doc_id: str) -> dict | None:
+    def document(self, doc_id: str) -> DocumentItem | None:
         self.documents()
         d = self._docs.get(doc_id)
         if d is None:
@@ -67,17 +72,14 @@ class Queries:
 
     def _decorate(self, row: dict) -> dict:
         """Add the document's titles and version to a provision row."""
-        d = self.document(row.get("doc_id")) or {}
-        row["doc_title"] = d.get("title")
-        row["doc_short_title"] = d.get("short_title")
-        row["version"] = d.get("version")
-        row["version_year"] = d.get("version_year")
-        row["level"] = d.get("level")
+        d = self.document(row.get("doc_id"))
+        row.update(doc_title=d and d.title, doc_short_title=d and d.short_title, version=d and d.version,
+                   version_year=d and d.version_year, level=d and d.level)
         if row.get("current") is None:
-            row["current"] = d.get("current", True)
+            row["current"] = d.current if d else True
         return row
 
-    def document_tree(self, doc_id: str) -> dict | None:
+    def document_tree(self, doc_id: str) -> DocumentTree | None:
         """A document with its provisions nested (章节 paths kept on each node)."""
         doc = self.document(doc_id)
         if doc is None:
@@ -90,10 +92,10 @@ class Queries:
             node = nodes[r["id"]]
             parent = nodes.get(r.get("parent_id") or "")
             (parent["children"] if parent else top).append(node)
-        return {"document": doc, "children": top}
+        return DocumentTree(document=doc, children=[_model(TreeNode, n) for n in top])
 
     # -- provisions -------------------------------------------------------------------------------------------
-    def provision(self, provision_id: str) -> dict | None:
+    def provision(self, provision_id: str) -> ProvisionItem | None:
         """One provision with its document title, citation, text, path, children and official English text."""
         rows = self.store.run(
             f"MATCH (p:Provision {{id: $id}}) "
@@ -112,15 +114,15 @@ class Queries:
         row["text_en_id"] = en[0]["id"] if en else None
         if en and not row.get("citation_en"):
             row["citation_en"] = en[0].get("citation")
-        return row
+        return _model(ProvisionItem, row)
 
-    def provisions(self, ids: Sequence[str]) -> list[dict]:
+    def provisions(self, ids: Sequence[str]) -> list[ProvisionItem]:
         """Several provisions by id (order kept, unknown ids dropped), without children."""
-        rows = {r["p"]["id"]: self._decorate(r["p"]) for r in
+        rows = {r["p"]["id"]: _model(ProvisionItem, self._decorate(r["p"])) for r in
                 self.store.run(f"MATCH (p:Provision) WHERE p.id IN $ids RETURN {P} AS p", ids=list(ids))}
         return [rows[i] for i in ids if i in rows]
 
-    def resolve_citation(self, text: str) -> dict | None:
+    def resolve_citation(self, text: str) -> ProvisionItem | None:
         """A citation as people write it -> the provision (current version unless the text names a year), or None.
 
         《数据安全法》第四十五条 · 数据安全法第45条 · 数安法第四十五条 · "DSL art 45" · "PIPL Article 13(1)" · a provision id."""
@@ -145,25 +147,23 @@ class Queries:
         for pid in candidates:
             found = self.provision(pid)
             if found is not None:
-                found["resolved_from"] = text
-                return found
+                return found.model_copy(update={"resolved_from": text})
         return None
 
     def _pick_version(self, instrument: str, title: str, text: str) -> str | None:
-        docs = [d for d in self.documents() if d.get("instrument") == instrument and d.get("lang") == "zh"]
+        docs = [d for d in self.documents() if d.instrument == instrument and d.lang == "zh"]
         if not docs:
             return None
         year = re.search(r"(19|20)\d{2}", title or "") or re.search(r"(19|20)\d{2}年", text)
         if year:
             y = year.group(0)[:4]
-            hit = [d for d in docs if (d.get("version_year") or "") == y or y in (d.get("version_label") or "")
-                   or y in (d.get("id") or "")]
+            hit = [d for d in docs if (d.version_year or "") == y or y in (d.version_label or "") or y in d.id]
             if hit:
-                return hit[0]["id"]
-        docs.sort(key=lambda d: (bool(d.get("current")), d.get("version") or d.get("effective") or ""), reverse=True)
-        return docs[0]["id"]
+                return hit[0].id
+        docs.sort(key=lambda d: (bool(d.current), d.version or d.effective or ""), reverse=True)
+        return docs[0].id
 
-    def neighbourhood(self, provision_id: str) -> dict | None:
+    def neighbourhood(self, provision_id: str) -> Neighbourhood | None:
         """What surrounds a provision (its sub-clauses included): what it cites, what cites it, the penalty
         provisions that sanction it, what it sanctions, obligations derived from it, its translation, and the same
         position in other versions of the instrument."""
@@ -200,7 +200,7 @@ class Queries:
             f"RETURN {_proj('a', BRIEF)} AS zh, {_proj('b', BRIEF)} AS en", id=provision_id)
         versions = self._other_versions(me)
 
-        def rows(items, key, extra=()):
+        def rows(model, items, key, extra=()):
             out, seen = [], set()
             for r in items:
                 node = r.get(key)
@@ -216,38 +216,39 @@ class Queries:
                 for e in extra:
                     item[e] = r.get(e)
                 item["ref_text"] = r.get("ref")
-                out.append(item)
+                out.append(_model(model, item))
             return out
 
         tr = translation[0] if translation else {}
-        return {
-            "provision": me,
-            "cites": rows(cites, "t", ("via",)),
-            "cited_by": rows(cited_by, "s", ("target",)),
+        translated = next((x for x in (tr.get("en"), tr.get("zh")) if x and x.get("id")), None)
+        return Neighbourhood(
+            cites=rows(CiteLink, cites, "t", ("via",)),
+            cited_by=rows(CitedByLink, cited_by, "s", ("target",)),
             # method: 'explicit' (the penalty clause names the article) or 'inferred' (matched by the conduct it
             # describes; score = similarity) — shown apart so a lawyer can tell a link the text states from one we drew
-            "penalties": rows(penalties, "s", ("target", "method", "score")),
-            "sanctions": rows(sanctions, "t", ("via", "method", "score")),
-            "obligations": [_clean(r["o"]) for r in obligations],
-            "translation": next((x for x in (tr.get("en"), tr.get("zh")) if x and x.get("id")), None),
-            "versions": versions,
-        }
+            penalties=rows(PenaltyRef, penalties, "s", ("target", "method", "score")),
+            sanctions=rows(SanctionRef, sanctions, "t", ("via", "method", "score")),
+            obligations=[_obligation(r["o"]) for r in obligations],
+            translation=_model(ProvisionBrief, translated) if translated else None,
+            versions=versions,
+        )
 
-    def _other_versions(self, me: dict) -> list[dict]:
-        doc = self.document(me["doc_id"]) or {}
-        suffix = me["id"][len(me["doc_id"]) + 1:]
-        others = [d for d in self.documents() if d.get("instrument") == doc.get("instrument")
-                  and d["id"] != me["doc_id"] and d.get("lang") == doc.get("lang")]
+    def _other_versions(self, me: ProvisionItem) -> list[VersionRef]:
+        doc = self.document(me.doc_id)
+        suffix = me.id[len(me.doc_id) + 1:]
+        others = [d for d in self.documents() if doc is not None and d.instrument == doc.instrument
+                  and d.id != me.doc_id and d.lang == doc.lang]
         if not others:
             return []
         found = {r["p"]["id"]: r["p"] for r in self.store.run(
             f"MATCH (p:Provision) WHERE p.id IN $ids RETURN {_proj('p', BRIEF)} AS p",
-            ids=[f"{d['id']}/{suffix}" for d in others])}
+            ids=[f"{d.id}/{suffix}" for d in others])}
         out = []
-        for d in sorted(others, key=lambda d: d.get("version") or ""):
-            p = found.get(f"{d['id']}/{suffix}")
-            out.append({"doc_id": d["id"], "version": d.get("version"), "current": d.get("current"),
-                        "provision": p, "same_text": bool(p) and p.get("text") == me.get("text")})
+        for d in sorted(others, key=lambda d: d.version or ""):
+            p = found.get(f"{d.id}/{suffix}")
+            out.append(VersionRef(doc_id=d.id, version=d.version, current=d.current,
+                                  provision=_model(ProvisionBrief, p) if p else None,
+                                  same_text=bool(p) and p.get("text") == me.text))
         return out
 
     # -- obligations ------------------------------------------------------------------------------------------
@@ -295,8 +296,7 @@ class Queries:
         """Every document as an ingest.model.Document (for in-process consumers that speak the ingest types)."""
         from ingest.model import Document
 
-        return [Document(**{k: v for k, v in d.items() if k in Document.model_fields and v is not None})
-                for d in self.documents(refresh=True)]
+        return [_model(Document, d.model_dump()) for d in self.documents(refresh=True)]
 
     def all_provisions(self, current_only: bool = True, *, kinds: Sequence[str] | None = None,
                        lang: str | None = None, with_embeddings: bool = False, as_models: bool = False) -> list:
@@ -306,8 +306,7 @@ class Queries:
             from ingest.model import Provision
 
             rows = self.all_provisions(current_only, kinds=kinds, lang=lang)
-            return [Provision(**{k: v for k, v in r.items() if k in Provision.model_fields and v is not None})
-                    for r in rows]
+            return [_model(Provision, r) for r in rows]
         where = _filters(current_only, kinds, lang)
         extra = ", p.embedding AS embedding" if with_embeddings else ""
         rows = self.store.run(f"MATCH (p:Provision) WITH p {where} RETURN {P} AS p{extra}",
@@ -321,22 +320,23 @@ class Queries:
         out.sort(key=lambda r: (r["doc_id"], r.get("order") or 0))
         return out
 
-    def stats(self) -> dict:
+    def stats(self) -> CorpusStats:
         """Corpus statistics: nodes per label, edges per type, provisions per kind, documents per level."""
         counts = self.store.counts()
         kinds = {r["kind"]: r["n"] for r in self.store.run("MATCH (p:Provision) RETURN p.kind AS kind, count(p) AS n")}
         levels: dict[str, int] = {}
-        for d in self.documents(refresh=True):
-            levels[d.get("level") or "other"] = levels.get(d.get("level") or "other", 0) + 1
-        return {
-            "backend": self.store.backend,
-            "nodes": {k: counts[k] for k in NODE_LABELS},
-            "edges": {k: counts[k] for k in EDGE_TYPES},
-            "provisions_by_kind": dict(sorted(kinds.items())),
-            "documents_by_level": dict(sorted(levels.items())),
-            "documents": len(self._docs or {}),
-            "current_documents": sum(1 for d in (self._docs or {}).values() if d.get("current")),
-        }
+        docs = self.documents(refresh=True)
+        for d in docs:
+            levels[d.level or "other"] = levels.get(d.level or "other", 0) + 1
+        return CorpusStats(
+            backend=self.store.backend,
+            nodes={k: counts[k] for k in NODE_LABELS},
+            edges={k: counts[k] for k in EDGE_TYPES},
+            provisions_by_kind=dict(sorted(kinds.items())),
+            documents_by_level=dict(sorted(levels.items())),
+            documents=len(docs),
+            current_documents=sum(1 for d in docs if d.current),
+        )
 
 
 def _filters(current_only: bool, kinds, lang) -> str:
@@ -350,5 +350,13 @@ def _filters(current_only: bool, kinds, lang) -> str:
     return ("WHERE " + " AND ".join(conds)) if conds else ""
 
 
-def _clean(props: dict) -> dict:
-    return {k: v for k, v in props.items() if k != "embedding"}
+def _model(cls: type[BaseModel], row: dict):
+    """A row as `cls`: its fields only, missing values left to the model's defaults."""
+    return cls(**{k: v for k, v in row.items() if k in cls.model_fields and v is not None})
+
+
+def _obligation(props: dict) -> Obligation:
+    """An Obligation node's properties as the extractor's model (stages are stored as parallel id/confidence lists)."""
+    stages = [StageLabel(id=i, confidence=c) for i, c in
+              zip(props.get("stage_ids") or [], props.get("stage_confidences") or [])]
+    return _model(Obligation, {**props, "stages": stages})

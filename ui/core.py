@@ -23,6 +23,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from pydantic import BaseModel, Field
 
 from corpus import taxonomy
+from graph.models import CorpusStats, DocumentItem, DocumentTree, ProvisionDetail
 from graph.obligations.model import MODALITIES, ObligationItem, ObligationPage
 from ingest.model import LEVEL_RANK
 from qa import service
@@ -310,10 +311,10 @@ class Core:
         """Ids a `doc` filter accepts: every loaded Chinese document and its instrument."""
         ids: set[str] = set()
         for d in self.queries.documents():
-            if d.get("lang", "zh") == "zh":
-                ids.add(d["id"])
-                if d.get("instrument"):
-                    ids.add(d["instrument"])
+            if (d.lang or "zh") == "zh":
+                ids.add(d.id)
+                if d.instrument:
+                    ids.add(d.instrument)
         return sorted(ids)
 
     # -- obligations ---------------------------------------------------------------------------------------------
@@ -396,26 +397,25 @@ class Core:
         if q.provision(ref) is not None:
             return ref
         hit = q.resolve_citation(ref)
-        return (hit.get("id") or hit.get("provision_id")) if hit else None
+        return hit.id if hit else None
 
-    def provision(self, ref: str) -> dict | None:
+    def provision(self, ref: str) -> ProvisionDetail | None:
         """A clause by id (`pipl/art29`, `mdsr-2024/art62/p1`) or citation, with its neighbourhood (cites, cited
         by, penalties, sanctions, obligations, translation, versions); None when nothing matches."""
         pid = self.resolve(ref)
         p = self.queries.provision(pid) if pid else None
         if p is None:
             return None
-        nb = dict(self.queries.neighbourhood(pid) or {})
-        nb.pop("provision", None)  # already the body
-        return {**p, "neighbourhood": nb}
+        nb = self.queries.neighbourhood(pid)
+        return ProvisionDetail(**dict(p), **({"neighbourhood": nb} if nb is not None else {}))
 
-    def documents(self) -> list[dict]:
+    def documents(self) -> list[DocumentItem]:
         return self.queries.documents()
 
-    def document_tree(self, doc_id: str) -> dict | None:
+    def document_tree(self, doc_id: str) -> DocumentTree | None:
         return self.queries.document_tree(doc_id)
 
-    def stats(self) -> dict:
+    def stats(self) -> CorpusStats:
         return self.queries.stats()
 
     def readiness(self) -> Readiness:

@@ -19,7 +19,7 @@ def q(loaded_store):
 
 def test_build_report_and_stats(loaded_store, q):
     rep = loaded_store.build_report
-    st = q.stats()
+    st = q.stats().model_dump()
     assert st["documents"] == rep.documents >= 39
     assert st["nodes"]["Provision"] == sum(rep.provisions.values()) > 7000
     assert st["edges"]["HAS_PART"] == st["nodes"]["Provision"]  # every provision hangs under exactly one parent
@@ -61,7 +61,7 @@ def test_provision_with_children_and_english(q):
     assert p["path"][0].startswith("第二章")
     assert [c["id"] for c in p["children"]] == ["pipl/art13/p1", "pipl/art13/p2"]
     assert p["text_en"] and "Article 13" not in p["text"] and "consent" in p["text_en"]
-    assert "embedding" not in p
+    assert "embedding" not in p.model_dump()
     assert q.provision("pipl/art999") is None
 
 
@@ -91,7 +91,7 @@ def test_neighbourhood_of_a_sanctioned_article(q):
     n = q.neighbourhood("dsl/art27")
     assert [(p["id"], p["target"]) for p in n["penalties"]] == [("dsl/art45/p1", "dsl/art27")]
     assert "dsl/art45/p1" in {c["id"] for c in n["cited_by"]}
-    assert n["obligations"] and all(o["provision_id"].startswith("dsl/art27") for o in n["obligations"])
+    assert n["obligations"] and all(o.provision_id.startswith("dsl/art27") for o in n.obligations)
 
 
 def test_neighbourhood_of_a_penalty_article(q):
@@ -108,7 +108,37 @@ def test_neighbourhood_cites_translation_and_versions(q):
     assert [v["doc_id"] for v in n["versions"]] == ["mdsr-2021"]
     assert n["versions"][0]["provision"]["id"] == "mdsr-2021/art10"
     assert isinstance(n["versions"][0]["same_text"], bool)
-    json.dumps(n, ensure_ascii=False)
+    json.dumps(n.model_dump(), ensure_ascii=False)
+
+
+def test_typed_results(q):
+    """Documents, clauses and their neighbourhood come back as graph.models types, typed all the way down."""
+    from graph.models import (CiteLink, CorpusStats, DocumentItem, DocumentTree, Neighbourhood, PenaltyRef,
+                              ProvisionBrief, ProvisionChild, ProvisionItem, TreeNode, VersionRef)
+    from graph.obligations.model import Obligation
+
+    p = q.provision("pipl/art30")
+    assert isinstance(p, ProvisionItem) and p.citation == "《个人信息保护法》第三十条" and p.doc_title
+    assert p.children and all(isinstance(c, ProvisionChild) for c in p.children)
+    assert isinstance(q.resolve_citation("PIPL art 30"), ProvisionItem)
+    n = q.neighbourhood("pipl/art30")
+    assert isinstance(n, Neighbourhood)
+    assert n.cites and all(isinstance(c, CiteLink) and c.id and c.via for c in n.cites)
+    c = next(c for c in n.cites if c.id == "pipl/art17/p1")
+    assert c.citation == "《个人信息保护法》第十七条第一款" and c.doc_title == "中华人民共和国个人信息保护法"
+    assert isinstance(n.translation, ProvisionBrief) and n.translation.id == "pipl.en/art30"
+    n = q.neighbourhood("dsl/art27")
+    assert all(isinstance(x, PenaltyRef) for x in n.penalties) and n.penalties[0].method in ("explicit", "inferred")
+    assert n.obligations and all(isinstance(o, Obligation) for o in n.obligations)
+    assert all(s.id for o in n.obligations for s in o.stages)
+    v = q.neighbourhood("mdsr-2024/art10").versions[0]
+    assert isinstance(v, VersionRef) and isinstance(v.provision, ProvisionBrief)
+    docs = q.documents()
+    assert docs and all(isinstance(d, DocumentItem) for d in docs)
+    assert isinstance(q.document("dsl"), DocumentItem) and q.document("dsl")["id"] == "dsl"  # dict-style reads too
+    t = q.document_tree("dsl")
+    assert isinstance(t, DocumentTree) and isinstance(t.children[44].children[0], TreeNode)
+    assert isinstance(q.stats(), CorpusStats)
 
 
 def test_neighbourhood_cross_instrument(q):

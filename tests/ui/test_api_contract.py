@@ -44,6 +44,44 @@ def test_openapi_declares_problem_json_for_every_error_status(api):
     assert "404" in spec["paths"]["/v1/provisions/{provision_id}"]["get"]["responses"]
 
 
+def test_openapi_provision_schema_is_typed_all_the_way_down(api):
+    """GET /v1/provisions answers graph.models.ProvisionDetail: the neighbourhood is declared field by field (cites,
+    cited_by, penalties, … as typed lists), never a free-form object."""
+    url, _ = api
+    spec = httpx.get(f"{url}/openapi.json", timeout=60).json()
+    schemas = spec["components"]["schemas"]
+    ok = spec["paths"]["/v1/provisions/{provision_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert ok["schema"]["$ref"] == "#/components/schemas/ProvisionDetail"
+
+    def ref(node: dict) -> dict:
+        return schemas[node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
+
+    detail = schemas["ProvisionDetail"]
+    nb = ref(detail["properties"]["neighbourhood"])
+    assert {"cites", "cited_by", "penalties", "sanctions", "obligations", "translation", "versions"} <= set(
+        nb["properties"])
+    cite = ref(nb["properties"]["cites"]["items"])
+    assert {"id", "citation", "via"} <= set(cite["properties"])
+    seen: set[str] = set()
+
+    def walk(node):  # every schema reachable from ProvisionDetail declares its fields
+        if isinstance(node, dict):
+            assert "additionalProperties" not in node or node["additionalProperties"] is False, node
+            if "$ref" in node and node["$ref"] not in seen:
+                seen.add(node["$ref"])
+                walk(ref(node))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(detail)
+    assert len(seen) >= 8
+    assert "DocumentItem" in json.dumps(spec["paths"]["/v1/documents"]) or "DocumentList" in json.dumps(
+        spec["paths"]["/v1/documents"])
+    assert {"incomplete", "missing_articles"} <= set(schemas["DocumentItem"]["properties"])
+
+
 def test_malformed_json_is_400_and_the_type_resolves(client, api):
     url, _ = api
     r = client.post("/v1/ask", content=b'{"question": "hi"', headers={"content-type": "application/json"})

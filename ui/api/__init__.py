@@ -26,7 +26,7 @@ from ingest.settings import settings as env_settings
 from qa.schemas import AskResponse, SearchResponse
 from ui import export
 from ui.api.limits import BodyLimit, RateLimiter
-from ui.api.models import (AskRequest, ChecklistRequest, DocumentItem, DocumentList, Health, ObligationPage,
+from ui.api.models import (AskRequest, ChecklistRequest, DocumentList, Health, ObligationPage,
                            ProvisionDetail, Readiness)
 from ui.api.problems import TYPES, ApiProblem, problem_media_types, problem_response, responses
 from ui.apikeys import ApiKey, KeyStore
@@ -259,8 +259,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     @app.get("/v1/documents", response_model=DocumentList, tags=["clauses"], responses=responses(*AUTH))
     def documents(_: ApiKey = Depends(authenticated)):
         """The documents loaded in the graph (each version and translation), with level, status and version."""
-        items = [DocumentItem(**{k: v for k, v in d.items() if k in DocumentItem.model_fields})
-                 for d in run(core.documents)]
+        items = run(core.documents)
         return DocumentList(items=items, total=len(items), count=len(items))
 
     # ------------------------------------------------------------ obligations

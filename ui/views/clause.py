@@ -50,7 +50,7 @@ def _ids_of(items: Any) -> list[dict]:
 
 
 def render_clause(pid: str) -> None:
-    p = call(Core(backend()).provision, pid)
+    p = plain(call(Core(backend()).provision, pid))
     if not p:
         st.warning(f"没有编号为 {pid} 的条文。No clause with id {pid}.")
         return

@@ -72,6 +72,7 @@ def backend() -> Backend:
 
 
 def plain(value: Any) -> Any:
+    """A query result as the pages read it: typed models (graph.models) as plain dicts."""
     if hasattr(value, "model_dump"):
         return value.model_dump()
     return value
@@ -122,18 +123,18 @@ def store_down() -> None:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def cached_documents(_b: Backend, key: str) -> list[dict]:
-    return Core(_b).documents()
+    return [plain(d) for d in Core(_b).documents()]
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def cached_stats(_b: Backend, key: str) -> dict:
-    return Core(_b).stats()
+    return plain(Core(_b).stats())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def cached_tree(_b: Backend, key: str, doc_id: str) -> list[dict]:
     """The document's provisions in reading order (the nested tree flattened)."""
-    tree = Core(_b).document_tree(doc_id) or {}
+    tree = plain(Core(_b).document_tree(doc_id)) or {}
     out: list[dict] = []
 
     def walk(nodes):
