@@ -230,16 +230,10 @@ def provision_text(p, doc=None) -> str:
 
 
 def retrieval_needs(provisions) -> list:
-    """The provisions retrieval reads a vector of: retrieval units (articles, guideline sections) and the paragraphs
-    of multi-paragraph articles (QA pinpoints among them). Items, sub-items and the lone paragraph of a
-    one-paragraph article (the same text as its article) are never read, so they are not embedded: on a national
-    folder that is 115k of 187k provisions."""
-    provisions = list(provisions)
-    paras: dict[str | None, int] = {}
-    for p in provisions:
-        if p.kind == "paragraph":
-            paras[p.parent_id] = paras.get(p.parent_id, 0) + 1
-    return [p for p in provisions if is_retrieval_unit(p) or (p.kind == "paragraph" and paras[p.parent_id] >= 2)]
+    """The provisions retrieval reads a vector of: retrieval units (articles, guideline sections) and paragraphs
+    (QA's paragraph signal and pinpoints; the ranker was trained on it for one-paragraph articles too). Items and
+    sub-items are never read, so they are not embedded: on a national folder that is 151k of 187k provisions."""
+    return [p for p in provisions if is_retrieval_unit(p) or p.kind == "paragraph"]
 
 
 def embed_provisions(provisions, embedder: Embedder | None = None, progress: bool = True,

@@ -140,8 +140,7 @@ class Retriever:
         zh_tok = [tokens_zh(unit_lexical_text(u)) for u in self.zh_units]
         zh_bi = [bigrams_zh(unit_lexical_text(u)) for u in self.zh_units]
         en_tok = [tokens_en(unit_lexical_text(u)) for u in self.en_units]
-        # paragraphs are read only to pinpoint within a multi-paragraph article (graph.embed.retrieval_needs)
-        para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) if len(u.paragraphs) >= 2 for c in u.paragraphs]
+        para_ids = [(i, c.id) for i, u in enumerate(self.zh_units) for c in u.paragraphs]
         para = [self.by_id[pid] for _, pid in para_ids]
         stored = self.provider.embeddings() if hasattr(self.provider, "embeddings") else {}  # one round trip
         E = self._vectors([u.prov for u in self.zh_units], stored, "embedding clauses")

@@ -98,14 +98,14 @@ def test_unknown_backend_names_the_variable(monkeypatch):
 
 
 def test_only_what_retrieval_reads_is_embedded():
-    """Articles and sections, and the paragraphs of multi-paragraph articles; never items or a lone paragraph."""
+    """Articles and sections, and their paragraphs; never items or sub-items."""
     from graph.embed import retrieval_needs
     from ingest.parse import parse_text
 
     pd = parse_text("# 示范法\n\n第一条 甲应当乙。\n\n第二条 丙应当丁。\n戊不得己：\n（一）庚；\n（二）辛。\n",
                     file_name="x.md", meta={"id": "x", "title": "示范法"})
     ids = [p.id for p in retrieval_needs(pd.provisions)]
-    assert ids == ["x/art1", "x/art2", "x/art2/p1", "x/art2/p2"]
+    assert ids == ["x/art1", "x/art1/p1", "x/art2", "x/art2/p1", "x/art2/p2"]
 
 
 def test_a_store_without_vectors_is_searched_lexically_not_embedded_at_the_first_question(monkeypatch):

@@ -24,8 +24,10 @@ BAD = {
     "open-front-matter.md": "---\nid: x\ntitle: 未闭合\n\n第一条 内容。\n".encode(),
     "bad-yaml.md": "---\nid: [unclosed\n---\n第一条 内容。\n".encode(),
     "no-structure.md": "这只是一段没有条文结构的说明文字，没有第X条也没有编号章节。\n".encode(),
-    "numbering-gap.md": "---\nid: gap\ntitle: 缺条测试办法\n---\n第一条 甲。\n\n第三条 乙。\n".encode(),
+    "duplicate-article.md": "---\nid: dup\ntitle: 重条测试办法\n---\n第一条 甲。\n\n第一条 乙。\n".encode(),
 }
+# not bad: a gap in the numbering loads the rest, marked incomplete, with a warning naming the line
+GAP = "---\nid: gap\ntitle: 缺条测试办法\n---\n第一条 甲。\n\n第三条 乙。\n".encode()
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +73,13 @@ def test_bad_files_do_not_stop_the_good_ones(mixed_folder, monkeypatch, tmp_path
 def test_specific_messages_name_the_problem(mixed_folder, monkeypatch, tmp_path):
     root, _ = mixed_folder
     monkeypatch.setenv("YIGUI_CACHE", str(tmp_path / "cache"))
-    files = [root / "zh" / n for n in ("empty.md", "undecodable.md", "numbering-gap.md", "bad-yaml.md")]
+    files = [root / "zh" / n for n in ("empty.md", "undecodable.md", "duplicate-article.md", "bad-yaml.md")]
     result = ingest_paths(files, progress=False)
     by_file = {e.file: e for e in result.errors}
     assert "0 bytes" in str(by_file["empty.md"]) or "empty" in str(by_file["empty.md"])
     assert "byte offset" in str(by_file["undecodable.md"])
-    gap = by_file["numbering-gap.md"]
-    assert gap.line is not None and "missing" in gap.problem
+    dup = by_file["duplicate-article.md"]
+    assert dup.line is not None and "appears twice" in dup.problem
     assert by_file["bad-yaml.md"].line is not None
 
 
@@ -89,3 +91,15 @@ def test_unreadable_mode_is_reported(tmp_path, monkeypatch):
     f.chmod(0)
     result = ingest_paths([f], progress=False)
     assert [e.file for e in result.errors] == ["secret.md"]
+
+
+def test_a_numbering_gap_loads_the_rest_marked_incomplete(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIGUI_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "numbering-gap.md").write_bytes(GAP)
+    result = ingest_paths([tmp_path], progress=False)
+    assert result.errors == []
+    [pd] = result.documents
+    assert pd.document.incomplete and pd.document.missing_articles == [2]
+    assert [p.id for p in pd.articles()] == ["gap/art1", "gap/art3"]
+    assert result.warnings == ["numbering-gap.md:7: article 2 is missing between 第一条 and 第三条: the document is "
+                               "marked incomplete"]
