@@ -6,14 +6,28 @@ them that, and `yigui db stop` ends it cleanly. The server listens on 127.0.0.1 
 with only the Bolt plugin on the classpath (no MCP, Postgres, Redis or GraphQL endpoints), a heap limit, and a
 generated root password kept in a file only the user can read.
 
+Lifetime: java runs under a small supervisor (a detached Python process, ~20 MB resident, the parent of java, which gets
+SIGTERM from the kernel if the supervisor dies however it dies). Every couple of seconds the supervisor stops the
+server when its home directory is gone (deleted, or replaced by another), when the `owner_pid` it was started for has
+ended, or when no client has used it for YIGUI_DB_IDLE_TIMEOUT seconds (default 300; `yigui db start --keep` or 0
+keeps it). A client is a live process that asked for the server (`ensure_server`, which every store connection
+goes through: CLI commands, the app, the API, test sessions) or an established TCP connection to its ports (any
+Bolt or HTTP client, e.g. a tool given the `yigui db start` URI). Each running server is recorded in a registry
+(YIGUI_DB_REGISTRY) so that `yigui db status` lists them all, those of deleted homes included, and `yigui db stop
+--all` ends them.
+
 Layout under YIGUI_HOME (default: the per-user data directory):
   arcadedb/                server root (databases/, config/, log/)
-  arcadedb/server.json     state: pid, ports, started_at (a stale file is detected and replaced)
+  arcadedb/server.json     state: pid (java), supervisor_pid, ports, started_at (a stale file is detected and replaced)
   arcadedb/password        root password, mode 0600
-  arcadedb/server.out      java stdout/stderr
+  arcadedb/server.out      java and supervisor stdout/stderr
+  arcadedb/clients/        one empty file per client process (pid-start time); the supervisor prunes ended ones
+  arcadedb/keep            `--keep`: the pid of the server that does not stop when idle
 
 Settings (environment): YIGUI_HOME, YIGUI_DB_HEAP (default 1g), YIGUI_DB_BOLT_PORT / YIGUI_DB_HTTP_PORT (default:
-a free port each), YIGUI_DB_START_TIMEOUT (seconds, default 90).
+a free port each), YIGUI_DB_START_TIMEOUT (seconds, default 90), YIGUI_DB_IDLE_TIMEOUT (seconds, default 300),
+YIGUI_DB_REGISTRY. The supervisor imports only this module and psutil (not the settings: it gets what it needs on
+its stdin).
 """
 from __future__ import annotations
 
@@ -30,8 +44,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
-
-from ingest.settings import settings
 
 
 DATABASE = "yigui"
@@ -69,12 +81,28 @@ def yigui_home() -> Path:
     return home_dir()
 
 
+def _settings():
+    from ingest.settings import settings
+
+    return settings()
+
+
 def _root(home: Path | None = None) -> Path:
-    return (home or yigui_home()) / "arcadedb"
+    return Path(home or yigui_home()).absolute() / "arcadedb"
 
 
-def _state_path(home: Path | None = None) -> Path:
-    return _root(home) / "server.json"
+def registry_dir() -> Path:
+    """Where each running local server is recorded (one JSON file per server, named by its pid): YIGUI_DB_REGISTRY,
+    else $XDG_RUNTIME_DIR/yigui/servers, else servers/ in the user cache directory (not YIGUI_CACHE: the registry
+    is per user, not per home)."""
+    cfg = _settings()
+    if cfg.db_registry:
+        return cfg.db_registry.expanduser().absolute()
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "yigui" / "servers"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("yigui", appauthor=False)) / "servers"
 
 
 def _password(root: Path) -> str:
@@ -105,43 +133,149 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _is_our_server(pid: int, root: Path) -> bool:
-    """True when pid is alive and is the java server of this root (not a recycled pid of something else)."""
+def _cmdline(pid: int) -> list[str]:
+    """The command line of a live process ([] when it is gone, a zombie, or not readable)."""
     try:
         proc = psutil.Process(pid)
-        return proc.status() != psutil.STATUS_ZOMBIE and f"-Darcadedb.server.rootPath={root}" in proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return False
+        return [] if proc.status() == psutil.STATUS_ZOMBIE else proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
+        return []
 
 
-def _read_state(root: Path) -> dict | None:
-    path = root / "server.json"
-    if not path.exists():
-        return None
+def _is_our_server(pid: int, root: Path) -> bool:
+    """True when pid is alive and is the java server of this root (not a recycled pid of something else)."""
+    return f"-Darcadedb.server.rootPath={root}" in _cmdline(pid)
+
+
+def _is_our_supervisor(pid: int | None, root: Path) -> bool:
+    cmd = _cmdline(pid) if pid else []
+    return bool(cmd) and cmd[-1] == str(root) and any("_supervise_main" in a for a in cmd)
+
+
+def _read_json(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
+def _write_json(path: Path, data: dict) -> None:
+    """Atomically (readers never see half a file)."""
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_state(root: Path) -> dict | None:
+    return _read_json(root / "server.json")
+
+
 def _write_state(root: Path, state: dict) -> None:
-    tmp = root / "server.json.tmp"
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    os.replace(tmp, root / "server.json")
+    _write_json(root / "server.json", state)
+
+
+def _unlink_state_of(root: Path, pid: int) -> None:
+    """Remove the state file if it still describes server `pid` (a newer server's file is left alone)."""
+    state = _read_state(root)
+    if state is not None and state.get("pid") == pid:
+        with contextlib.suppress(FileNotFoundError):
+            (root / "server.json").unlink()
 
 
 @contextlib.contextmanager
-def _lock(root: Path):
-    """Serialise start/stop between processes sharing one YIGUI_HOME (CLI, app, tests)."""
+def _lock(root: Path, *, create: bool = True):
+    """Serialise start/stop between processes sharing one YIGUI_HOME (CLI, app, tests, the supervisor).
+    create=False: FileNotFoundError when the root is gone (a deleted home is not recreated)."""
     import fcntl
 
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as fh:
+    if create:
+        root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# -- processes: parent death, stopping, waiting -------------------------------------------------------------------
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def parent_death_preexec(sig: int = signal.SIGTERM):
+    """A Popen preexec_fn: the child gets `sig` from the kernel when this process ends, however it ends (SIGKILL
+    included) — Linux PR_SET_PDEATHSIG, kept across exec; None elsewhere (only this process's handlers then end the
+    child). Use it from a process without threads, or from the thread that lives as long as the child should."""
+    if _PRCTL is None:
+        return None
+    parent, prctl = os.getpid(), _PRCTL
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        if os.getppid() != parent:  # the parent ended before the request took effect
+            os.kill(os.getpid(), sig)
+
+    return preexec
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie counts: it is reaped here when it is this process's child)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def _wait_gone(pids, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not all(_gone(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _kill(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def _halt(root: Path, state: dict, timeout: float = 40.0) -> None:
+    """End a server: SIGTERM to its supervisor, which stops java (ArcadeDB flushes and closes its databases) and
+    exits; to java itself when no supervisor of it is alive (servers of older versions); SIGKILL to both if they
+    hang. Only processes verified to be this root's are signalled."""
+    pid, sup = int(state["pid"]), state.get("supervisor_pid")
+    pids = [p for p in (pid,) if _is_our_server(p, root)]
+    if _is_our_supervisor(sup, root):
+        pids.append(int(sup))
+    if not pids:
+        return
+    _kill(pids[-1], signal.SIGTERM)
+    _kill(pids[-1], signal.SIGCONT)  # a stopped (SIGSTOP, Ctrl-Z) process acts on SIGTERM only once continued
+    if not _wait_gone(pids, timeout):
+        for p in pids:
+            _kill(p, signal.SIGKILL)
+        _wait_gone(pids, 10.0)
+
 
 
 def _java_command(root: Path, bolt_port: int, http_port: int, heap: str) -> list[str]:
@@ -225,14 +359,20 @@ def _running_state(root: Path) -> dict | None:
     return None
 
 
-def _start(root: Path, heap: str, timeout: float) -> dict:
+_SUPERVISOR = "import sys; sys.path.insert(0, {path!r}); from graph.server import _supervise_main; _supervise_main()"
+
+
+def _start(root: Path, heap: str, timeout: float, owner_pid: int | None) -> dict:
     _password(root)  # written (0600) before the server reads it
-    cfg = settings()
+    cfg = _settings()
     fixed_bolt, fixed_http = cfg.db_bolt_port or None, cfg.db_http_port or None
     for name, port in (("YIGUI_DB_BOLT_PORT", fixed_bolt), ("YIGUI_DB_HTTP_PORT", fixed_http)):
         if port and _port_open(port):
             raise ServerError(f"port {port} ({name}) is already in use on 127.0.0.1 — stop whatever listens there, "
                               f"choose another port, or unset {name} to let YiGui pick a free one")
+    registry = registry_dir()
+    with contextlib.suppress(OSError):  # without a registry the server still runs; only `db status` misses it
+        registry.mkdir(parents=True, exist_ok=True)
     last_error = ""
     for _attempt in range(3):  # a free port can be taken by someone else between choosing it and binding it
         bolt_port = fixed_bolt or _free_port()
@@ -243,32 +383,34 @@ def _start(root: Path, heap: str, timeout: float) -> dict:
         log_file = root / "server.out"
         if log_file.exists() and log_file.stat().st_size > 5 * 1024 * 1024:  # keep one old log, not all of them
             os.replace(log_file, root / "server.out.1")
-        out = open(log_file, "ab")
         t0 = time.time()
-        proc = subprocess.Popen(_java_command(root, bolt_port, http_port, heap), cwd=root,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
-        out.close()
-        state = {"pid": proc.pid, "bolt_port": bolt_port, "http_port": http_port, "started_at": t0, "heap": heap}
-        _write_state(root, state)
+        spec = {"command": _java_command(root, bolt_port, http_port, heap), "bolt_port": bolt_port,
+                "http_port": http_port, "heap": heap, "started_at": t0, "idle_timeout": cfg.db_idle_timeout,
+                "owner_pid": owner_pid, "registry": str(registry)}
+        with open(log_file, "ab") as out:
+            sup = subprocess.Popen([sys.executable, "-c", _SUPERVISOR.format(path=str(Path(__file__).resolve().parents[1])),
+                                    str(root)], cwd=root, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True, close_fds=True)
+        with contextlib.suppress(BrokenPipeError):
+            sup.stdin.write(json.dumps(spec).encode())
+            sup.stdin.close()
         deadline = t0 + timeout
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                break
-            if _ready(http_port, bolt_port):
+        state = None
+        while time.time() < deadline and sup.poll() is None:
+            state = _read_state(root)
+            if state and state.get("supervisor_pid") == sup.pid and _ready(http_port, bolt_port):
                 state["start_seconds"] = round(time.time() - t0, 2)
                 _write_state(root, state)
                 return state
             time.sleep(0.2)
-        if proc.poll() is None:  # did not get ready in time: do not leave it behind
-            _terminate(proc.pid)
+        if sup.poll() is None:  # did not get ready in time: do not leave it behind
+            _halt(root, state or {"pid": 0, "supervisor_pid": sup.pid})
+            sup.wait()
             with contextlib.suppress(FileNotFoundError):
                 (root / "server.json").unlink()
             raise ServerError(f"the graph server did not become ready within {timeout:.0f} s — see "
                               f"{root / 'server.out'}; raise YIGUI_DB_START_TIMEOUT on a slow machine.\n"
                               + _log_tail(root))
-        with contextlib.suppress(FileNotFoundError):
-            (root / "server.json").unlink()
         last_error = _log_tail(root)
         if "Address already in use" not in last_error or (fixed_bolt and fixed_http):
             break
@@ -277,77 +419,210 @@ def _start(root: Path, heap: str, timeout: float) -> dict:
                       + last_error)
 
 
-def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout: float | None = None,
-                  owner_pid: int | None = None) -> ServerInfo:
-    """Connection info for the local server of this YIGUI_HOME, starting it first when it is not running.
+def _register_client(root: Path) -> None:
+    """Record this process as a client: while it lives, the server does not stop for being idle."""
+    me = psutil.Process()
+    clients = root / "clients"
+    clients.mkdir(exist_ok=True)
+    (clients / f"{me.pid}-{me.create_time():.2f}").touch()
 
-    owner_pid: stop the server when that process ends, even if it is killed (test sessions: no orphan servers)."""
+
+def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout: float | None = None,
+                  owner_pid: int | None = None, keep: bool = False) -> ServerInfo:
+    """Connection info for the local server of this YIGUI_HOME, starting it first when it is not running. The
+    calling process counts as a client of the server until it ends.
+
+    owner_pid: stop the server when that process ends, even if it is killed (test sessions: no orphan servers).
+    keep: the server does not stop when idle (until it is stopped)."""
     root = _root(home)
-    cfg = settings()
+    cfg = _settings()
     heap = heap or cfg.db_heap
     timeout = timeout or cfg.db_start_timeout
     with _lock(root):
         state = _running_state(root)
         if state is None:
-            state = _start(root, heap, timeout)
-            if owner_pid:
-                subprocess.Popen([sys.executable, "-m", "graph.server", "_watch", str(owner_pid), str(root.parent)],
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True, close_fds=True)
+            state = _start(root, heap, timeout, owner_pid)
+        if keep:
+            (root / "keep").write_text(str(state["pid"]), encoding="utf-8")
+        _register_client(root)
         return _info(root, state, _password(root))
-
-
-def _watch(owner_pid: int, home: Path) -> None:
-    """Stop the server of `home` once owner_pid is gone (or the server itself is)."""
-    root = _root(home)
-    while True:
-        time.sleep(2.0)
-        if _running_state(root) is None:
-            return
-        try:
-            os.kill(owner_pid, 0)
-        except ProcessLookupError:
-            stop_server(home)
-            return
-        except PermissionError:
-            pass
-
-
-def _terminate(pid: int, timeout: float = 30.0) -> None:
-    """SIGTERM (ArcadeDB flushes and closes its databases), SIGKILL only if it hangs."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)  # our child: reap it
-            if done:
-                return
-        except ChildProcessError:  # not our child: poll for existence
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
 
 
 def stop_server(home: Path | None = None) -> bool:
     """Stop the server of this YIGUI_HOME; False when none was running (a stale state file is cleaned up)."""
     root = _root(home)
     with _lock(root):
+        with contextlib.suppress(FileNotFoundError):
+            (root / "keep").unlink()
         state = _running_state(root)
         if state is None:
             return False
-        _terminate(int(state["pid"]))
+        _halt(root, state)
         with contextlib.suppress(FileNotFoundError):
             (root / "server.json").unlink()
         return True
 
 
+# -- the supervisor -----------------------------------------------------------------------------------------------
+class _Stop(Exception):
+    pass
+
+
+def _dir_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _kept(root: Path, pid: int) -> bool:
+    try:
+        return (root / "keep").read_text(encoding="utf-8").strip() == str(pid)
+    except OSError:
+        return False
+
+
+def _clients(root: Path, *, prune: bool = True) -> tuple[int, int, float]:
+    """(live clients, records of ended ones — removed when prune —, time of the newest record)."""
+    live = ended = 0
+    newest = 0.0
+    try:
+        records = list((root / "clients").iterdir())
+    except OSError:
+        return 0, 0, newest
+    for rec in records:
+        pid, _, started = rec.name.partition("-")
+        try:
+            newest = max(newest, rec.stat().st_mtime)
+            proc = psutil.Process(int(pid))
+            alive = proc.status() != psutil.STATUS_ZOMBIE and abs(proc.create_time() - float(started)) < 0.05
+        except (OSError, psutil.NoSuchProcess, psutil.ZombieProcess, ValueError):
+            alive = False
+        except psutil.Error:
+            alive = True
+        if alive:
+            live += 1
+            continue
+        ended += 1
+        if prune:
+            with contextlib.suppress(OSError):
+                rec.unlink()
+    return live, ended, newest
+
+
+def _connections(pid: int, ports: set[int]) -> int:
+    """Established TCP connections to the server's ports."""
+    try:
+        proc = psutil.Process(pid)
+        conns = proc.net_connections(kind="tcp") if hasattr(proc, "net_connections") else proc.connections("tcp")
+    except psutil.Error:
+        return 0
+    return sum(1 for c in conns if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port in ports)
+
+
+def _supervise_main() -> None:
+    """Entry of the supervisor process: `python -c … <root>`, its spec (JSON) on stdin."""
+    spec = json.loads(sys.stdin.read())
+    sys.stdin.close()
+    sys.exit(_supervise(Path(sys.argv[-1]), spec))
+
+
+def _supervise(root: Path, spec: dict) -> int:
+    """Run java, watch it, stop it (see the module docstring); returns java's exit status."""
+    stopping: list[int] = []
+
+    def on_signal(signum, _frame):
+        if not stopping:
+            stopping.append(signum)
+            raise _Stop(f"signal {signal.Signals(signum).name}")
+
+    java = subprocess.Popen(spec["command"], cwd=root, stdin=subprocess.DEVNULL,
+                            preexec_fn=parent_death_preexec(signal.SIGTERM))
+    for s in STOP_SIGNALS:
+        signal.signal(s, on_signal)
+    grace, why = 30.0, "the server exited"
+    entry_path = Path(spec["registry"]) / f"{java.pid}.json"
+    try:
+        state = {"pid": java.pid, "supervisor_pid": os.getpid(), "bolt_port": spec["bolt_port"],
+                 "http_port": spec["http_port"], "started_at": spec["started_at"], "heap": spec["heap"]}
+        _write_state(root, state)
+        entry = state | {"home": str(root.parent), "root": str(root), "idle_timeout": spec["idle_timeout"],
+                         "owner_pid": spec.get("owner_pid"), "in_use": False, "clients": 0, "connections": 0,
+                         "last_active": time.time()}
+        with contextlib.suppress(OSError):
+            _write_json(entry_path, entry)
+        why = _watch(java, root, spec, entry, entry_path)
+        if "home" in why:
+            grace = 5.0  # nothing left to flush into
+    except _Stop as e:
+        why = str(e)
+    finally:
+        stopping.append(0)  # a signal from now on changes nothing: the server is being stopped
+        _end_child(java, grace)
+        with contextlib.suppress(OSError):
+            entry_path.unlink()
+        _unlink_state_of(root, java.pid)
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} yigui supervisor: stopped the graph server (pid {java.pid}, "
+              f"exit status {java.returncode}): {why}", flush=True)
+    return java.returncode if java.returncode >= 0 else 128 - java.returncode
+
+
+def _end_child(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM (ArcadeDB flushes and closes its databases), SIGKILL after `grace` s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _watch(java: subprocess.Popen, root: Path, spec: dict, entry: dict, entry_path: Path) -> str:
+    """Poll until a reason to stop; returns it. Stops java itself only on idleness (under the start/stop lock, so
+    that a client arriving at that moment either is seen here or starts a fresh server after this one)."""
+    idle_timeout, owner = float(spec["idle_timeout"] or 0), spec.get("owner_pid")
+    interval = min(2.0, max(0.2, idle_timeout / 5)) if idle_timeout else 2.0
+    ports, ident = {spec["bolt_port"], spec["http_port"]}, _dir_id(root)
+    last_active = time.time()
+    while True:
+        try:
+            java.wait(interval)
+            return f"it exited by itself (status {java.returncode})"
+        except subprocess.TimeoutExpired:
+            pass
+        if _dir_id(root) != ident:
+            return f"its home {root.parent} is gone"
+        if owner and _gone(owner):
+            return f"its owner process {owner} ended"
+        if not idle_timeout:
+            continue
+        live, ended, _ = _clients(root)
+        conns = 0 if live else _connections(java.pid, ports)  # (~10 ms: only when no client process vouches)
+        now = time.time()
+        in_use = bool(live or conns)
+        if in_use or ended:
+            last_active = now
+        if (in_use, live, conns) != (entry["in_use"], entry["clients"], entry["connections"]):
+            entry.update(in_use=in_use, clients=live, connections=conns, last_active=last_active)
+            with contextlib.suppress(OSError):
+                _write_json(entry_path, entry)
+        if in_use or now - last_active < idle_timeout or _kept(root, java.pid):
+            continue
+        try:
+            with _lock(root, create=False):
+                if any(_clients(root)[:2]) or _connections(java.pid, ports):
+                    last_active = time.time()
+                    continue
+                _unlink_state_of(root, java.pid)
+                _end_child(java, 30.0)  # under the lock: no new server opens the database before this one closed it
+                return f"no client for {idle_timeout:g} s"
+        except FileNotFoundError:
+            return f"its home {root.parent} is gone"
+
+
+# -- status -------------------------------------------------------------------------------------------------------
 def rss_bytes(pid: int) -> int | None:
     """Resident memory of a process, None where unknown."""
     try:
@@ -356,12 +631,75 @@ def rss_bytes(pid: int) -> int | None:
         return None
 
 
+def _describe(entry: dict, now: float) -> dict:
+    """Status of a registry entry, measured now: clients, connections, idle time, whether kept, whether its home is
+    gone."""
+    root, pid = Path(entry["root"]), int(entry["pid"])
+    home_gone = not root.is_dir()
+    supervised = _is_our_supervisor(entry.get("supervisor_pid"), root)
+    live, _, newest = _clients(root, prune=False)
+    conns = _connections(pid, {entry["bolt_port"], entry["http_port"]})
+    last_active = max(entry.get("last_active") or entry["started_at"], newest)
+    return {
+        "pid": pid,
+        "supervisor_pid": entry.get("supervisor_pid") if supervised else None,
+        "home": entry["home"],
+        "home_gone": home_gone,
+        "orphan": home_gone or not supervised,
+        "uri": f"bolt://127.0.0.1:{entry['bolt_port']}",
+        "bolt_port": entry["bolt_port"],
+        "http_port": entry["http_port"],
+        "uptime_seconds": round(now - entry["started_at"], 1),
+        "in_use": bool(live or conns),
+        "clients": live,
+        "connections": conns,
+        "idle_seconds": 0.0 if live or conns else round(max(0.0, now - last_active), 1),
+        "idle_timeout": entry.get("idle_timeout"),
+        "keep": _kept(root, pid),
+        "rss_bytes": rss_bytes(pid),
+    }
+
+
+def list_servers() -> list[dict]:
+    """Every local server this user started that is still running, from the registry — those whose home is gone
+    (orphans) included; records of ended servers are removed."""
+    out, now = [], time.time()
+    for path in sorted(registry_dir().glob("*.json")):
+        entry = _read_json(path)
+        if not entry or not _is_our_server(int(entry.get("pid", 0)), Path(entry.get("root", ""))):
+            if entry is not None or time.time() - path.stat().st_mtime > 60:  # (not one being written now)
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            continue
+        out.append(_describe(entry, now))
+    return out
+
+
+def stop_all() -> list[dict]:
+    """Stop every server list_servers() shows; returns what was stopped."""
+    stopped = []
+    for s in list_servers():
+        root = Path(s["home"]) / "arcadedb"
+        _halt(root, s)
+        with contextlib.suppress(OSError):
+            (registry_dir() / f"{s['pid']}.json").unlink()
+        if not s["home_gone"]:
+            _unlink_state_of(root, s["pid"])
+            with contextlib.suppress(OSError):
+                (root / "keep").unlink()
+        stopped.append(s)
+    return stopped
+
+
 def server_status(home: Path | None = None) -> dict:
-    """JSON-ready status of the local server: running, pid, ports, uptime, resident memory, data directory."""
+    """JSON-ready status of the local server: running, pid, ports, uptime, resident memory, data directory, and
+    its idle time, idle timeout and clients as its supervisor last saw them."""
     root = _root(home)
     state = _running_state(root)
     if state is None:
         return {"running": False, "home": str(root.parent), "data": str(root)}
+    entry = _read_json(registry_dir() / f"{state['pid']}.json")
+    now = time.time()
     return {
         "running": True,
         "pid": state["pid"],
@@ -370,11 +708,16 @@ def server_status(home: Path | None = None) -> dict:
         "http_port": state["http_port"],
         "heap": state.get("heap"),
         "start_seconds": state.get("start_seconds"),
-        "uptime_seconds": round(time.time() - state["started_at"], 1),
+        "uptime_seconds": round(now - state["started_at"], 1),
         "rss_bytes": rss_bytes(int(state["pid"])),
+        **({k: v for k, v in _describe(entry, now).items() if k in _IDLE_FIELDS} if entry else {}),
         "home": str(root.parent),
         "data": str(root),
     }
+
+
+_IDLE_FIELDS = ("supervisor_pid", "in_use", "clients", "connections", "idle_seconds", "idle_timeout", "keep")
+
 
 
 def http_command(info: ServerInfo, command: str, language: str = "sql") -> dict:
@@ -409,9 +752,7 @@ def drop_database(info: ServerInfo, name: str) -> None:
 
 if __name__ == "__main__":  # python -m graph.server start|stop|status
     cmd = sys.argv[1] if len(sys.argv) > 1 else "status"
-    if cmd == "_watch":
-        _watch(int(sys.argv[2]), Path(sys.argv[3]))
-    elif cmd == "start":
+    if cmd == "start":
         print(json.dumps(asdict(ensure_server()) | {"password": "***"}, indent=2))
     elif cmd == "stop":
         print("stopped" if stop_server() else "not running")

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     db_start_timeout: float = Field(90.0, gt=0, description="seconds to wait for the local graph server to start")
     db_bolt_port: int | None = Field(None, ge=0, le=65535, description="fixed Bolt port (default: a free one)")
     db_http_port: int | None = Field(None, ge=0, le=65535, description="fixed HTTP port (default: a free one)")
+    db_idle_timeout: float = Field(300.0, ge=0, description="seconds without a client after which the local graph "
+                                                            "server stops itself (0: never)")
+    db_registry: Path | None = Field(None, description="directory recording the local graph servers this user started "
+                                                       "(default: $XDG_RUNTIME_DIR/yigui/servers, else the user cache "
+                                                       "directory's servers/)")
     # a Neo4j server instead of the local one
     neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI"))
     neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER"))

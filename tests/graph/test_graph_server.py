@@ -127,6 +127,10 @@ def test_cli_db_commands(home):
     r = run("status", "--json")
     st = json.loads(r.stdout)
     assert r.returncode == 0 and st["running"] is True and st["heap"] == "1g"
+    # supervised, with the default idle time, and listed among this user's servers
+    assert st["idle_timeout"] == 300 and st["keep"] is False and server._is_our_supervisor(st["supervisor_pid"],
+                                                                                         home / "arcadedb")
+    assert st["pid"] in {s["pid"] for s in st["servers"]}
     r = run("stop")
     assert r.returncode == 0 and "stopped" in r.stdout
     assert run("status").returncode == 3

@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import typer
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# seconds a server process (the API, the app) may take to finish after SIGTERM/SIGINT/SIGHUP before it exits anyway
+EXIT_GRACE = 4.0
+# seconds `yigui ui` gives its child after SIGTERM before SIGKILL (the child's own EXIT_GRACE plus a margin)
+CHILD_GRACE = EXIT_GRACE + 2.0
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -83,7 +91,8 @@ def serve(
     port: int = typer.Option(8000, help="TCP port"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
-    """Run the REST API (OpenAPI at /openapi.json). Clients send `Authorization: Bearer <key>`."""
+    """Run the REST API (OpenAPI at /openapi.json). Clients send `Authorization: Bearer <key>`. SIGTERM or SIGINT
+    ends it within a few seconds (requests still running then are cut off)."""
     import uvicorn
 
     from ui.apikeys import KeyStore
@@ -92,7 +101,9 @@ def serve(
     if keys.active_count() == 0:
         typer.secho("no API keys yet: every /v1 request will get 401; create one with "
                     "`yigui apikey create --name NAME`", fg=typer.colors.YELLOW, err=True)
-    uvicorn.run("ui.api:app_from_env", factory=True, host=host, port=port, log_level=log_level)
+    bounded_shutdown()
+    uvicorn.run("ui.api:app_from_env", factory=True, host=host, port=port, log_level=log_level,
+                timeout_graceful_shutdown=max(1, int(EXIT_GRACE) - 2))
 
 
 STREAMLIT_FLAGS = ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
@@ -104,7 +115,8 @@ def ui(
     host: str = typer.Option("127.0.0.1", help="address to bind"),
 ) -> None:
     """Open the Streamlit app for lawyers: questions, cited clauses, obligation explorer, exports. Loopback only
-    unless YIGUI_APP_PASSWORD is set (the app then asks for it)."""
+    unless YIGUI_APP_PASSWORD is set (the app then asks for it). The app's process ends with this command, however
+    this command ends."""
     import ipaddress
 
     try:
@@ -119,10 +131,99 @@ def ui(
                     fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     app_py = Path(__file__).resolve().parent.parent / "app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.headless", "true",
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
+            "from ui.commands.web import _app_process; _app_process()")
+    cmd = [sys.executable, "-c", code, "run", str(app_py), "--server.headless", "true",
            "--server.address", host, "--server.port", str(port), *STREAMLIT_FLAGS]
     typer.echo(f"YiGui app: http://{host}:{port}")
-    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+    raise typer.Exit(run_child(cmd))
+
+
+def _app_process() -> None:
+    """The app's process (`yigui ui` runs it as its child): `streamlit <args>`, ending at most EXIT_GRACE s after
+    SIGTERM. (`yigui ui` has the kernel send that SIGTERM when `yigui ui` itself ends.)"""
+    bounded_shutdown()
+    from streamlit.web.cli import main
+
+    sys.argv = ["streamlit", *sys.argv[1:]]
+    main(prog_name="streamlit")
+
+
+def bounded_shutdown(grace: float = EXIT_GRACE) -> None:
+    """From now on this process ends at most `grace` seconds after SIGTERM, SIGINT or SIGHUP, whatever the server
+    it runs does with them. Streamlit and uvicorn catch these signals to stop gracefully and then wait for their work
+    to finish — a script run or a request stuck in a query or an LLM call would keep the process alive; so every
+    handler installed for them after this call also starts a timer that ends the process (exit status 128 + the
+    signal)."""
+    install = signal.signal
+
+    def with_deadline(handler):
+        def on_signal(signum, frame):
+            timer = threading.Timer(grace, _exit_now, (signum, grace))
+            timer.daemon = True
+            timer.start()
+            return handler(signum, frame)
+
+        return on_signal
+
+    def signal_with_deadline(signum, handler):
+        return install(signum, with_deadline(handler) if signum in STOP_SIGNALS and callable(handler) else handler)
+
+    signal.signal = signal_with_deadline
+
+
+def _exit_now(signum: int, grace: float) -> None:
+    os.write(2, f"yigui: still running {grace:g} s after {signal.Signals(signum).name}: exiting now\n".encode())
+    os._exit(128 + signum)
+
+
+class _Signalled(Exception):
+    pass
+
+
+def run_child(cmd: list[str]) -> int:
+    """Run `cmd` in its own session and process group until it ends; its exit status. SIGTERM, SIGINT (Ctrl-C) or
+    SIGHUP to this process ends the child's group — SIGTERM, SIGKILL after CHILD_GRACE s — and returns 128 + the
+    signal. If this process dies without that chance (SIGKILL, a crash), the kernel sends the child SIGTERM (Linux
+    PR_SET_PDEATHSIG)."""
+    from graph.server import parent_death_preexec
+
+    proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True, preexec_fn=parent_death_preexec())
+    received: list[int] = []
+
+    def on_signal(signum, _frame):
+        if not received:
+            received.append(signum)
+            raise _Signalled
+
+    previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
+    try:
+        return proc.wait()
+    except _Signalled:
+        return 128 + received[0]
+    finally:
+        received.append(0)  # a second signal does not interrupt the clean-up
+        _end_group(proc)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    """End the child and whatever else runs in its process group."""
+    def to_group(sig: int) -> None:
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    if proc.poll() is None:
+        to_group(signal.SIGTERM)
+        try:
+            proc.wait(CHILD_GRACE)
+        except subprocess.TimeoutExpired:
+            to_group(signal.SIGKILL)
+            proc.wait()
+    to_group(signal.SIGTERM)  # members left behind by a child that has ended
 
 
 apikey_app = typer.Typer(help="API keys for `yigui serve` (stored hashed in YIGUI_HOME).", no_args_is_help=True)
