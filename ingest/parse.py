@@ -191,9 +191,8 @@ def parse_text(text: str, *, file_name: str, meta: dict | None = None, line_offs
     has_articles = any(article_re.match(ln.text) for ln in lines)
     if has_articles:
         provisions, history, warnings = _parse_articles(lines, doc, article_re, file_name)
-    elif lang == "zh" and _numbered_paragraphs(lines) is not None:
-        provisions, history, warnings = _parse_articles(lines, doc, _numbered_paragraphs(lines), file_name,
-                                                        paragraphs=True)
+    elif lang == "zh" and (marker := _numbered_paragraphs(lines)) is not None:
+        provisions, history, warnings = _parse_articles(lines, doc, marker, file_name, paragraphs=True)
     else:
         try:
             provisions, history, warnings = _parse_sections(lines, doc, file_name)
