@@ -27,7 +27,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -69,16 +68,7 @@ class Neo4jInfo:
 
 
 # -- helpers (the same conventions as graph.server, kept here so the two servers evolve independently) -----------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+from graph.server import _free_port, _port_open  # noqa: E402  (loopback port helpers, one definition)
 
 
 @contextlib.contextmanager
