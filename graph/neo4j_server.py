@@ -9,32 +9,36 @@ for user neo4j kept in a file only the user can read, a heap limit, and its data
     GraphStore.connect(info.uri, info.user, info.password)
     # or: eval "$(python -m graph.neo4j_server env)"  ->  NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD
 
+Lifetime: the same as the ArcadeDB server's (graph.server.launch): java runs under YiGui's supervisor, which stops
+it after YIGUI_DB_IDLE_TIMEOUT seconds without a client, when its home is deleted, when its owner process ends, or
+when the supervisor dies; each server is in the registry, so `yigui db status` and `yigui db stop --all` see it.
+
 Layout under YIGUI_HOME:
   neo4j/                Neo4j home (data/, logs/debug.log)
-  neo4j/server.json     state: pid, port, started_at (a stale file is detected and replaced)
+  neo4j/server.json     state: pid (java), supervisor_pid, bolt_port, started_at (a stale file is detected and replaced)
   neo4j/password        password of user neo4j, mode 0600 (the launcher reads it; never on a command line)
-  neo4j/server.out      launcher stdout/stderr (its READY / FAILED / STOPPED lines)
+  neo4j/server.out      launcher and supervisor output (its READY / FAILED / STOPPED lines)
+  neo4j/clients/, keep  as for ArcadeDB (graph.server)
 
 Needs `java` 17+ (JAVA_HOME or PATH) and, to build the launcher once, `mvn` with Maven Central reachable (or the
-jars already in ~/.m2). Settings read: YIGUI_HOME, YIGUI_DB_HEAP (heap, default 1g), YIGUI_DB_START_TIMEOUT.
+jars already in ~/.m2). Settings read: YIGUI_HOME, YIGUI_DB_HEAP (heap, default 1g), YIGUI_DB_BOLT_PORT,
+YIGUI_DB_START_TIMEOUT, YIGUI_DB_IDLE_TIMEOUT, YIGUI_DB_REGISTRY.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import psutil
 
+from graph import server as _server  # the shared lifecycle: supervisor, registry, locks, ports
+from graph.server import ServerError, _lock, _password, _port_open
 from ingest.settings import home_dir, settings
 
 NEO4J_VERSION = "5.26.0"  # graph/neo4j/pom.xml <neo4j.version>
@@ -46,7 +50,7 @@ TARGET = PROJECT / "target"
 READY, FAILED = "YIGUI_NEO4J_READY", "YIGUI_NEO4J_FAILED"
 
 
-class Neo4jError(RuntimeError):
+class Neo4jError(ServerError):
     """The local Neo4j server or its launcher could not be built, started or stopped; the message says what to do."""
 
 
@@ -67,66 +71,7 @@ class Neo4jInfo:
         return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user, "NEO4J_PASSWORD": self.password}
 
 
-# -- helpers (the same conventions as graph.server, kept here so the two servers evolve independently) -----------
-from graph.server import _free_port, _port_open  # noqa: E402  (loopback port helpers, one definition)
-
-
-@contextlib.contextmanager
-def _lock(directory: Path):
-    """Serialise start/stop (or a build) between processes sharing one directory (CLI, app, tests)."""
-    import fcntl
-
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _password(root: Path) -> str:
-    """The password of user neo4j: generated once, kept in a 0600 file."""
-    path = root / "password"
-    if path.exists():
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o600)
-        return path.read_text(encoding="utf-8").strip()
-    root.mkdir(parents=True, exist_ok=True)
-    pw = secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(pw)
-    return pw
-
-
-def _terminate(pid: int, timeout: float = 30.0) -> None:
-    """SIGTERM (the launcher's shutdown hook closes the DBMS), SIGKILL only if it hangs."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)  # our child: reap it
-            if done:
-                return
-        except ChildProcessError:  # not our child: poll for existence
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
-def rss_bytes(pid: int) -> int | None:
-    try:
-        return psutil.Process(pid).memory_info().rss
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
+rss_bytes = _server.rss_bytes
 
 
 # -- the launcher ------------------------------------------------------------------------------------------------
@@ -202,55 +147,7 @@ def _java() -> str:
 
 # -- the server --------------------------------------------------------------------------------------------------
 def _root(home: Path | None = None) -> Path:
-    return Path(home or home_dir()) / "neo4j"
-
-
-def _is_our_server(pid: int, root: Path) -> bool:
-    """True when pid is alive and is the launcher of this root (not a recycled pid of something else)."""
-    try:
-        proc = psutil.Process(pid)
-        cmd = proc.cmdline()
-        return (proc.status() != psutil.STATUS_ZOMBIE and MAIN_CLASS in cmd
-                and cmd[cmd.index(MAIN_CLASS) + 1:][:1] == [str(root)])
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
-        return False
-
-
-def _read_state(root: Path) -> dict | None:
-    try:
-        return json.loads((root / "server.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_state(root: Path, state: dict) -> None:
-    tmp = root / "server.json.tmp"
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    os.replace(tmp, root / "server.json")
-
-
-def _drop_state(root: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        (root / "server.json").unlink()
-
-
-def _running_state(root: Path) -> dict | None:
-    """The state of a live, reachable server of this root, or None. A stale state file (pid gone, or reused by
-    another program) is removed; a launcher that is alive but no longer accepts Bolt connections is stopped."""
-    state = _read_state(root)
-    if state is None:
-        if (root / "server.json").exists():
-            _drop_state(root)  # unreadable: left half-written by a crash
-        return None
-    pid = int(state.get("pid", 0))
-    if not _is_our_server(pid, root):
-        _drop_state(root)
-        return None
-    if not _port_open(int(state.get("port", 0))):  # hung or crashed half-way: do not hand it out
-        _terminate(pid, timeout=15.0)
-        _drop_state(root)
-        return None
-    return state
+    return Path(home or home_dir()).absolute() / "neo4j"
 
 
 def _java_command(java: str, classpath_args: Path, root: Path, port: int, heap: str, pagecache: str) -> list[str]:
@@ -260,6 +157,7 @@ def _java_command(java: str, classpath_args: Path, root: Path, port: int, heap: 
         "-XX:+UseSerialGC",  # small heap, 2-core machines: less memory and fewer threads than G1
         "-XX:-OmitStackTraceInFastThrow",
         f"-XX:ErrorFile={root / 'logs' / 'hs_err_pid%p.log'}",
+        f"{_server.ROOT_MARK}{root}",
         # what Neo4j's own start script opens (page cache and Netty use them; without them they fall back)
         "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -275,162 +173,79 @@ def _java_command(java: str, classpath_args: Path, root: Path, port: int, heap: 
     ]
 
 
-def _log_tail(root: Path, n: int = 25, since: int = 0) -> str:
-    try:
-        with open(root / "server.out", "rb") as fh:
-            fh.seek(since)
-            lines = fh.read().decode("utf-8", errors="replace").splitlines()
-    except OSError:
-        return "(no server output)"
-    return "\n".join(lines[-n:]) or "(no server output)"
-
-
-def _start(root: Path, port: int | None, heap: str, pagecache: str, timeout: float) -> dict:
+def _start(root: Path, port: int | None, heap: str, pagecache: str, timeout: float, owner_pid: int | None) -> dict:
     classpath = build_launcher()
     java = _java()
     _password(root)  # written (0600) before the launcher reads it
-    if port and _port_open(port):
-        raise Neo4jError(f"port {port} is already in use on 127.0.0.1 — stop whatever listens there, choose another "
-                         "port, or pass none to let YiGui pick a free one")
     (root / "logs").mkdir(parents=True, exist_ok=True)
     argfile = root / "java-classpath.args"
     argfile.write_text('-cp "' + classpath.replace("\\", "\\\\") + '"\n', encoding="utf-8")
-    last = ""
-    for _attempt in range(3):  # a free port can be taken by someone else between choosing it and binding it
-        bolt = port or _free_port()
-        log_file = root / "server.out"
-        if log_file.exists() and log_file.stat().st_size > 5 * 1024 * 1024:
-            os.replace(log_file, root / "server.out.1")
-        offset = log_file.stat().st_size if log_file.exists() else 0
-        out = open(log_file, "ab")
-        t0 = time.time()
-        proc = subprocess.Popen(_java_command(java, argfile, root, bolt, heap, pagecache), cwd=root,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
-        out.close()
-        state = {"pid": proc.pid, "port": bolt, "started_at": t0, "heap": heap, "pagecache": pagecache,
-                 "version": NEO4J_VERSION}
-        _write_state(root, state)
-        deadline = t0 + timeout
-        ready = False
-        while time.time() < deadline and proc.poll() is None:
-            if READY in _log_tail(root, 5, offset) and _port_open(bolt):
-                ready = True
-                break
-            time.sleep(0.2)
-        if ready:
-            state["start_seconds"] = round(time.time() - t0, 2)
-            _write_state(root, state)
-            return state
-        if proc.poll() is None:  # not ready in time: do not leave it behind
-            _terminate(proc.pid)
-            _drop_state(root)
-            raise Neo4jError(f"the Neo4j server did not become ready within {timeout:.0f} s — see {log_file} and "
-                             f"{root / 'logs' / 'debug.log'}; raise YIGUI_DB_START_TIMEOUT on a slow machine.\n"
-                             + _log_tail(root, since=offset))
-        _drop_state(root)
-        last = _log_tail(root, since=offset)
-        if "Address already in use" not in last or port:
-            break
-    raise Neo4jError(f"the Neo4j server exited during start — see {root / 'server.out'} and "
-                     f"{root / 'logs' / 'debug.log'}. If the store is locked, another server uses {root}: stop it "
-                     f"(`python -m graph.neo4j_server stop` with the same YIGUI_HOME).\n" + last)
+
+    def ready(state: dict, offset: int) -> bool:
+        out = _server._log_tail(root, 5, since=offset)
+        if FAILED in out:
+            return False  # the launcher exits; launch() reports its output
+        return READY in out and _port_open(int(state["bolt_port"]))
+
+    try:
+        return _server.launch(
+            root, backend="neo4j", label="Neo4j server", ports={"bolt_port": port or settings().db_bolt_port or None},
+            command=lambda p: _java_command(java, argfile, root, p["bolt_port"], heap, pagecache), ready=ready,
+            state={"heap": heap, "pagecache": pagecache, "version": NEO4J_VERSION}, timeout=timeout,
+            owner_pid=owner_pid, stop_hint="run `yigui db stop --backend neo4j` with the same YIGUI_HOME")
+    except ServerError as e:
+        raise Neo4jError(f"{e}\n(Neo4j's own log: {root / 'logs' / 'debug.log'})") from None
 
 
 def _info(root: Path, state: dict) -> Neo4jInfo:
-    return Neo4jInfo(uri=f"bolt://127.0.0.1:{state['port']}", user=USER, password=_password(root), database=DATABASE,
-                     pid=int(state["pid"]), port=int(state["port"]), home=str(root.parent),
+    return Neo4jInfo(uri=f"bolt://127.0.0.1:{state['bolt_port']}", user=USER, password=_password(root),
+                     database=DATABASE, pid=int(state["pid"]), port=int(state["bolt_port"]), home=str(root.parent),
                      started_at=state["started_at"], version=state.get("version", NEO4J_VERSION))
 
 
 def ensure_neo4j(home: Path | None = None, port: int | None = None, heap: str | None = None, *,
-                 pagecache: str = "256m", timeout: float | None = None, owner_pid: int | None = None) -> Neo4jInfo:
-    """Connection info for the local Neo4j server of this YIGUI_HOME, starting it first when it is not running.
+                 pagecache: str = "256m", timeout: float | None = None, owner_pid: int | None = None,
+                 keep: bool = False) -> Neo4jInfo:
+    """Connection info for the local Neo4j server of this YIGUI_HOME, starting it first when it is not running; the
+    calling process counts as its client until it ends (graph.server.ensure_running).
 
-    port: the Bolt port (default: a free one); heap: -Xmx (default YIGUI_DB_HEAP, 1g); pagecache: Neo4j's page
-    cache (off-heap); owner_pid: stop the server when that process ends, even if it is killed (test sessions)."""
+    port: the Bolt port (default YIGUI_DB_BOLT_PORT, else a free one); heap: -Xmx (default YIGUI_DB_HEAP, 1g);
+    pagecache: Neo4j's page cache (off-heap); owner_pid: stop the server when that process ends, even if it is
+    killed (test sessions); keep: no idle stop."""
     root = _root(home)
     cfg = settings()
     heap = heap or cfg.db_heap
     timeout = timeout or cfg.db_start_timeout
-    with _lock(root):
-        state = _running_state(root)
-        if state is not None and port and int(state["port"]) != port:
-            raise Neo4jError(f"the Neo4j server of {root.parent} already runs on port {state['port']}, not {port} — "
-                             "stop it first to change the port")
-        if state is None:
-            state = _start(root, port, heap, pagecache, timeout)
-            if owner_pid:
-                subprocess.Popen([sys.executable, "-m", "graph.neo4j_server", "_watch", str(owner_pid),
-                                  str(root.parent)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
-                                 cwd=Path(__file__).resolve().parent.parent)
-        return _info(root, state)
+    root.mkdir(parents=True, exist_ok=True)
+    state = _server.ensure_running(root, lambda: _start(root, port, heap, pagecache, timeout, owner_pid), keep=keep)
+    if port and int(state["bolt_port"]) != port:
+        raise Neo4jError(f"the Neo4j server of {root.parent} already runs on port {state['bolt_port']}, not {port} — "
+                         "stop it first to change the port")
+    return _info(root, state)
 
 
-def _watch(owner_pid: int, home: Path) -> None:
-    """Stop the server of `home` once owner_pid is gone (or the server itself is)."""
-    root = _root(home)
-    while True:
-        time.sleep(2.0)
-        state = _read_state(root)
-        if state is None or not _is_our_server(int(state.get("pid", 0)), root):
-            return
-        try:
-            os.kill(owner_pid, 0)
-        except ProcessLookupError:
-            stop_neo4j(home)
-            return
-        except PermissionError:
-            pass
-
-
-def stop_neo4j(home: Path | None = None, timeout: float = 30.0) -> bool:
-    """Stop the server of this YIGUI_HOME (SIGTERM: the launcher shuts the DBMS down cleanly; SIGKILL only if it
-    hangs); False when none was running (a stale state file is cleaned up)."""
-    root = _root(home)
-    with _lock(root):
-        state = _read_state(root)
-        if state is None or not _is_our_server(int(state.get("pid", 0)), root):
-            _drop_state(root)
-            return False
-        _terminate(int(state["pid"]), timeout)
-        _drop_state(root)
-        return True
+def stop_neo4j(home: Path | None = None) -> bool:
+    """Stop the server of this YIGUI_HOME (SIGTERM to its supervisor: the launcher shuts the DBMS down cleanly;
+    SIGKILL only if it hangs); False when none was running (a stale state file is cleaned up)."""
+    return _server.stop_root(_root(home))
 
 
 def neo4j_status(home: Path | None = None) -> dict:
-    """JSON-ready status: running, pid, uri, uptime, resident memory, data directory (never the password)."""
+    """JSON-ready status: running, pid, uri, uptime, resident memory, idle time, data directory (never the
+    password)."""
     root = _root(home)
-    state = _read_state(root)
-    if state is None or not _is_our_server(int(state.get("pid", 0)), root):
-        if state is not None:
-            _drop_state(root)
-        return {"running": False, "home": str(root.parent), "data": str(root)}
-    return {
-        "running": True,
-        "reachable": _port_open(int(state["port"])),
-        "pid": state["pid"],
-        "uri": f"bolt://127.0.0.1:{state['port']}",
-        "port": state["port"],
-        "user": USER,
-        "version": state.get("version", NEO4J_VERSION),
-        "heap": state.get("heap"),
-        "pagecache": state.get("pagecache"),
-        "start_seconds": state.get("start_seconds"),
-        "uptime_seconds": round(time.time() - state["started_at"], 1),
-        "rss_bytes": rss_bytes(int(state["pid"])),
-        "home": str(root.parent),
-        "data": str(root),
-        "password_file": str(root / "password"),
-    }
+    st = _server.root_status(root, "neo4j")
+    if st["running"]:
+        state = _server._read_state(root) or {}
+        st |= {"port": st["bolt_port"], "user": USER, "database": DATABASE, "reachable": _port_open(st["bolt_port"]),
+               "version": state.get("version", NEO4J_VERSION), "pagecache": state.get("pagecache"),
+               "password_file": str(root / "password")}
+    return st
 
 
 if __name__ == "__main__":  # python -m graph.neo4j_server build|start|stop|status|env
     cmd = sys.argv[1] if len(sys.argv) > 1 else "status"
-    if cmd == "_watch":
-        _watch(int(sys.argv[2]), Path(sys.argv[3]))
-    elif cmd == "build":
+    if cmd == "build":
         t = time.time()
         build_launcher(force="--force" in sys.argv)
         print(f"launcher ready in {TARGET} ({time.time() - t:.1f} s)")
@@ -439,7 +254,7 @@ if __name__ == "__main__":  # python -m graph.neo4j_server build|start|stop|stat
     elif cmd == "env":  # eval "$(python -m graph.neo4j_server env)": point NEO4J_* at the local server
         import shlex
 
-        for k, v in ensure_neo4j().env().items():
+        for k, v in ensure_neo4j(keep=True).env().items():
             print(f"export {k}={shlex.quote(v)}")
     elif cmd == "stop":
         print("stopped" if stop_neo4j() else "not running")

@@ -42,6 +42,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import psutil
 
@@ -142,9 +143,14 @@ def _cmdline(pid: int) -> list[str]:
         return []
 
 
+ROOT_MARK = "-Dyigui.server.root="  # on every server's java command line: which root a process serves
+
+
 def _is_our_server(pid: int, root: Path) -> bool:
-    """True when pid is alive and is the java server of this root (not a recycled pid of something else)."""
-    return f"-Darcadedb.server.rootPath={root}" in _cmdline(pid)
+    """True when pid is alive and is the java server of this root (not a recycled pid of something else): ArcadeDB
+    or Neo4j, each started with ROOT_MARK (ArcadeDB's own root property for servers of older versions)."""
+    cmd = _cmdline(pid)
+    return f"{ROOT_MARK}{root}" in cmd or f"-Darcadedb.server.rootPath={root}" in cmd
 
 
 def _is_our_supervisor(pid: int | None, root: Path) -> bool:
@@ -302,6 +308,7 @@ def _java_command(root: Path, bolt_port: int, http_port: int, heap: str) -> list
         "-Dfile.encoding=UTF8",
         "-Dpolyglot.engine.WarnInterpreterOnly=false",
         f"-XX:ErrorFile={root / 'log' / 'hs_err_pid%p.log'}",
+        f"{ROOT_MARK}{root}",
         f"-Darcadedb.server.rootPath={root}",
         f"-Darcadedb.server.rootPasswordPath={root / 'password'}",  # not on the command line: ps shows that
         f"-Darcadedb.server.logsDirectory={root / 'log'}",
@@ -327,12 +334,15 @@ def _info(root: Path, state: dict, password: str) -> ServerInfo:
                       home=str(root.parent), started_at=state["started_at"])
 
 
-def _log_tail(root: Path, n: int = 25) -> str:
+def _log_tail(root: Path, n: int = 25, since: int = 0) -> str:
+    """The last n lines of the server's output, from byte offset `since` on (this start's lines only)."""
     try:
-        lines = (root / "server.out").read_text(encoding="utf-8", errors="replace").splitlines()
+        with open(root / "server.out", "rb") as fh:
+            fh.seek(since)
+            lines = fh.read().decode("utf-8", errors="replace").splitlines()
     except OSError:
         return "(no server output)"
-    return "\n".join(lines[-n:])
+    return "\n".join(lines[-n:]) or "(no server output)"
 
 
 def _ready(http_port: int, bolt_port: int) -> bool:
@@ -362,31 +372,40 @@ def _running_state(root: Path) -> dict | None:
 _SUPERVISOR = "import sys; sys.path.insert(0, {path!r}); from graph.server import _supervise_main; _supervise_main()"
 
 
-def _start(root: Path, heap: str, timeout: float, owner_pid: int | None) -> dict:
-    _password(root)  # written (0600) before the server reads it
+def launch(root: Path, *, backend: str, label: str, ports: dict[str, int | None],
+           command: Callable[[dict[str, int]], list[str]], ready: Callable[[dict, int], bool], state: dict,
+           timeout: float, owner_pid: int | None, stop_hint: str) -> dict:
+    """Start a java server under the supervisor and wait until `ready(state, log_offset)`; returns its state.
+
+    Shared by both local servers (ArcadeDB here, Neo4j in graph.neo4j_server), so both get the same lifetime: idle
+    stop, owner process, deleted home, parent death, the registry. `ports` maps state names to a fixed port or None
+    (a free one, chosen again when another program takes it before the server binds it); `command(ports)` is the java
+    command line, which must carry ROOT_MARK; `state` is recorded beside pid, ports and start time."""
     cfg = _settings()
-    fixed_bolt, fixed_http = cfg.db_bolt_port or None, cfg.db_http_port or None
-    for name, port in (("YIGUI_DB_BOLT_PORT", fixed_bolt), ("YIGUI_DB_HTTP_PORT", fixed_http)):
+    for name, port in ports.items():
         if port and _port_open(port):
-            raise ServerError(f"port {port} ({name}) is already in use on 127.0.0.1 — stop whatever listens there, "
-                              f"choose another port, or unset {name} to let YiGui pick a free one")
+            var = f"YIGUI_DB_{name.upper()}"  # bolt_port -> YIGUI_DB_BOLT_PORT, http_port -> YIGUI_DB_HTTP_PORT
+            raise ServerError(f"port {port} ({var}) is already in use on 127.0.0.1 — stop whatever listens there, "
+                              f"choose another port, or unset {var} to let YiGui pick a free one")
     registry = registry_dir()
     with contextlib.suppress(OSError):  # without a registry the server still runs; only `db status` misses it
         registry.mkdir(parents=True, exist_ok=True)
     last_error = ""
-    for _attempt in range(3):  # a free port can be taken by someone else between choosing it and binding it
-        bolt_port = fixed_bolt or _free_port()
-        http_port = fixed_http or _free_port()
-        while http_port == bolt_port:
-            http_port = _free_port()
-        (root / "log").mkdir(parents=True, exist_ok=True)
+    for _attempt in range(3):
+        chosen: dict[str, int] = {}
+        for name, fixed in ports.items():
+            port = fixed or _free_port()
+            while port in chosen.values():
+                port = _free_port()
+            chosen[name] = port
         log_file = root / "server.out"
         if log_file.exists() and log_file.stat().st_size > 5 * 1024 * 1024:  # keep one old log, not all of them
             os.replace(log_file, root / "server.out.1")
+        offset = log_file.stat().st_size if log_file.exists() else 0
         t0 = time.time()
-        spec = {"command": _java_command(root, bolt_port, http_port, heap), "bolt_port": bolt_port,
-                "http_port": http_port, "heap": heap, "started_at": t0, "idle_timeout": cfg.db_idle_timeout,
-                "owner_pid": owner_pid, "registry": str(registry)}
+        spec = {"command": command(chosen), "ports": sorted(chosen.values()),
+                "state": state | chosen | {"backend": backend}, "started_at": t0,
+                "idle_timeout": cfg.db_idle_timeout, "owner_pid": owner_pid, "registry": str(registry)}
         with open(log_file, "ab") as out:
             sup = subprocess.Popen([sys.executable, "-c", _SUPERVISOR.format(path=str(Path(__file__).resolve().parents[1])),
                                     str(root)], cwd=root, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
@@ -395,28 +414,38 @@ def _start(root: Path, heap: str, timeout: float, owner_pid: int | None) -> dict
             sup.stdin.write(json.dumps(spec).encode())
             sup.stdin.close()
         deadline = t0 + timeout
-        state = None
+        current = None
         while time.time() < deadline and sup.poll() is None:
-            state = _read_state(root)
-            if state and state.get("supervisor_pid") == sup.pid and _ready(http_port, bolt_port):
-                state["start_seconds"] = round(time.time() - t0, 2)
-                _write_state(root, state)
-                return state
+            current = _read_state(root)
+            if current and current.get("supervisor_pid") == sup.pid and ready(current, offset):
+                current["start_seconds"] = round(time.time() - t0, 2)
+                _write_state(root, current)
+                return current
             time.sleep(0.2)
         if sup.poll() is None:  # did not get ready in time: do not leave it behind
-            _halt(root, state or {"pid": 0, "supervisor_pid": sup.pid})
+            _halt(root, current or {"pid": 0, "supervisor_pid": sup.pid})
             sup.wait()
             with contextlib.suppress(FileNotFoundError):
                 (root / "server.json").unlink()
-            raise ServerError(f"the graph server did not become ready within {timeout:.0f} s — see "
-                              f"{root / 'server.out'}; raise YIGUI_DB_START_TIMEOUT on a slow machine.\n"
-                              + _log_tail(root))
-        last_error = _log_tail(root)
-        if "Address already in use" not in last_error or (fixed_bolt and fixed_http):
+            raise ServerError(f"the {label} did not become ready within {timeout:.0f} s — see {log_file}; raise "
+                              "YIGUI_DB_START_TIMEOUT on a slow machine.\n" + _log_tail(root, since=offset))
+        last_error = _log_tail(root, since=offset)
+        if "Address already in use" not in last_error or all(ports.values()):
             break
-    raise ServerError(f"the graph server exited during start — see {root / 'server.out'}. If it says the "
-                      f"database is locked, another server uses {root}: run `yigui db stop` with the same YIGUI_HOME.\n"
-                      + last_error)
+    raise ServerError(f"the {label} exited during start — see {root / 'server.out'}. If it says the store is "
+                      f"locked, another server uses {root}: {stop_hint}.\n" + last_error)
+
+
+def _start(root: Path, heap: str, timeout: float, owner_pid: int | None) -> dict:
+    _password(root)  # written (0600) before the server reads it
+    (root / "log").mkdir(parents=True, exist_ok=True)
+    cfg = _settings()
+    return launch(root, backend="arcadedb", label="graph server",
+                  ports={"bolt_port": cfg.db_bolt_port or None, "http_port": cfg.db_http_port or None},
+                  command=lambda p: _java_command(root, p["bolt_port"], p["http_port"], heap),
+                  ready=lambda st, _offset: _ready(st["http_port"], st["bolt_port"]),
+                  state={"heap": heap}, timeout=timeout, owner_pid=owner_pid,
+                  stop_hint="run `yigui db stop` with the same YIGUI_HOME")
 
 
 def _register_client(root: Path) -> None:
@@ -425,6 +454,19 @@ def _register_client(root: Path) -> None:
     clients = root / "clients"
     clients.mkdir(exist_ok=True)
     (clients / f"{me.pid}-{me.create_time():.2f}").touch()
+
+
+def ensure_running(root: Path, start: Callable[[], dict], *, keep: bool = False) -> dict:
+    """The state of the server of `root`, started by `start()` when none runs; the calling process becomes a client
+    (see _register_client); keep: no idle stop for this server."""
+    with _lock(root):
+        state = _running_state(root)
+        if state is None:
+            state = start()
+        if keep:
+            (root / "keep").write_text(str(state["pid"]), encoding="utf-8")
+        _register_client(root)
+        return state
 
 
 def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout: float | None = None,
@@ -438,19 +480,12 @@ def ensure_server(home: Path | None = None, *, heap: str | None = None, timeout:
     cfg = _settings()
     heap = heap or cfg.db_heap
     timeout = timeout or cfg.db_start_timeout
-    with _lock(root):
-        state = _running_state(root)
-        if state is None:
-            state = _start(root, heap, timeout, owner_pid)
-        if keep:
-            (root / "keep").write_text(str(state["pid"]), encoding="utf-8")
-        _register_client(root)
-        return _info(root, state, _password(root))
+    state = ensure_running(root, lambda: _start(root, heap, timeout, owner_pid), keep=keep)
+    return _info(root, state, _password(root))
 
 
-def stop_server(home: Path | None = None) -> bool:
-    """Stop the server of this YIGUI_HOME; False when none was running (a stale state file is cleaned up)."""
-    root = _root(home)
+def stop_root(root: Path) -> bool:
+    """Stop the server of this root (either backend); False when none was running (a stale state file is removed)."""
     with _lock(root):
         with contextlib.suppress(FileNotFoundError):
             (root / "keep").unlink()
@@ -461,6 +496,11 @@ def stop_server(home: Path | None = None) -> bool:
         with contextlib.suppress(FileNotFoundError):
             (root / "server.json").unlink()
         return True
+
+
+def stop_server(home: Path | None = None) -> bool:
+    """Stop the server of this YIGUI_HOME; False when none was running (a stale state file is cleaned up)."""
+    return stop_root(_root(home))
 
 
 # -- the supervisor -----------------------------------------------------------------------------------------------
@@ -544,10 +584,10 @@ def _supervise(root: Path, spec: dict) -> int:
     grace, why = 30.0, "the server exited"
     entry_path = Path(spec["registry"]) / f"{java.pid}.json"
     try:
-        state = {"pid": java.pid, "supervisor_pid": os.getpid(), "bolt_port": spec["bolt_port"],
-                 "http_port": spec["http_port"], "started_at": spec["started_at"], "heap": spec["heap"]}
+        state = {"pid": java.pid, "supervisor_pid": os.getpid(), "started_at": spec["started_at"], **spec["state"]}
         _write_state(root, state)
-        entry = state | {"home": str(root.parent), "root": str(root), "idle_timeout": spec["idle_timeout"],
+        entry = state | {"home": str(root.parent), "root": str(root), "ports": spec["ports"],
+                         "idle_timeout": spec["idle_timeout"],
                          "owner_pid": spec.get("owner_pid"), "in_use": False, "clients": 0, "connections": 0,
                          "last_active": time.time()}
         with contextlib.suppress(OSError):
@@ -584,7 +624,7 @@ def _watch(java: subprocess.Popen, root: Path, spec: dict, entry: dict, entry_pa
     that a client arriving at that moment either is seen here or starts a fresh server after this one)."""
     idle_timeout, owner = float(spec["idle_timeout"] or 0), spec.get("owner_pid")
     interval = min(2.0, max(0.2, idle_timeout / 5)) if idle_timeout else 2.0
-    ports, ident = {spec["bolt_port"], spec["http_port"]}, _dir_id(root)
+    ports, ident = set(spec["ports"]), _dir_id(root)
     last_active = time.time()
     while True:
         try:
@@ -604,7 +644,7 @@ def _watch(java: subprocess.Popen, root: Path, spec: dict, entry: dict, entry_pa
         in_use = bool(live or conns)
         if in_use or ended:
             last_active = now
-        if (in_use, live, conns) != (entry["in_use"], entry["clients"], entry["connections"]):
+        if ended or (in_use, live, conns) != (entry["in_use"], entry["clients"], entry["connections"]):
             entry.update(in_use=in_use, clients=live, connections=conns, last_active=last_active)
             with contextlib.suppress(OSError):
                 _write_json(entry_path, entry)
@@ -638,17 +678,19 @@ def _describe(entry: dict, now: float) -> dict:
     home_gone = not root.is_dir()
     supervised = _is_our_supervisor(entry.get("supervisor_pid"), root)
     live, _, newest = _clients(root, prune=False)
-    conns = _connections(pid, {entry["bolt_port"], entry["http_port"]})
+    conns = _connections(pid, set(entry.get("ports") or (entry["bolt_port"], entry["http_port"])))
     last_active = max(entry.get("last_active") or entry["started_at"], newest)
     return {
         "pid": pid,
+        "backend": entry.get("backend", "arcadedb"),
         "supervisor_pid": entry.get("supervisor_pid") if supervised else None,
         "home": entry["home"],
+        "root": str(root),
         "home_gone": home_gone,
         "orphan": home_gone or not supervised,
         "uri": f"bolt://127.0.0.1:{entry['bolt_port']}",
         "bolt_port": entry["bolt_port"],
-        "http_port": entry["http_port"],
+        "http_port": entry.get("http_port"),
         "uptime_seconds": round(now - entry["started_at"], 1),
         "in_use": bool(live or conns),
         "clients": live,
@@ -679,7 +721,7 @@ def stop_all() -> list[dict]:
     """Stop every server list_servers() shows; returns what was stopped."""
     stopped = []
     for s in list_servers():
-        root = Path(s["home"]) / "arcadedb"
+        root = Path(s["root"])
         _halt(root, s)
         with contextlib.suppress(OSError):
             (registry_dir() / f"{s['pid']}.json").unlink()
@@ -691,21 +733,21 @@ def stop_all() -> list[dict]:
     return stopped
 
 
-def server_status(home: Path | None = None) -> dict:
-    """JSON-ready status of the local server: running, pid, ports, uptime, resident memory, data directory, and
-    its idle time, idle timeout and clients as its supervisor last saw them."""
-    root = _root(home)
+def root_status(root: Path, backend: str = "arcadedb") -> dict:
+    """JSON-ready status of the server of a root (either backend): running, pid, Bolt port, uptime, resident memory,
+    data directory, and its idle time, idle timeout and clients as its supervisor last saw them."""
     state = _running_state(root)
     if state is None:
-        return {"running": False, "home": str(root.parent), "data": str(root)}
+        return {"running": False, "backend": backend, "home": str(root.parent), "data": str(root)}
     entry = _read_json(registry_dir() / f"{state['pid']}.json")
     now = time.time()
     return {
         "running": True,
+        "backend": state.get("backend", backend),
         "pid": state["pid"],
         "uri": f"bolt://127.0.0.1:{state['bolt_port']}",
         "bolt_port": state["bolt_port"],
-        "http_port": state["http_port"],
+        "http_port": state.get("http_port"),  # ArcadeDB's (Neo4j runs Bolt only)
         "heap": state.get("heap"),
         "start_seconds": state.get("start_seconds"),
         "uptime_seconds": round(now - state["started_at"], 1),
@@ -717,6 +759,11 @@ def server_status(home: Path | None = None) -> dict:
 
 
 _IDLE_FIELDS = ("supervisor_pid", "in_use", "clients", "connections", "idle_seconds", "idle_timeout", "keep")
+
+
+def server_status(home: Path | None = None) -> dict:
+    """root_status of the local ArcadeDB server of this YIGUI_HOME."""
+    return root_status(_root(home))
 
 
 

@@ -66,8 +66,8 @@ class GraphStore:
     @classmethod
     def connect(cls, uri: str | None = None, user: str | None = None, password: str | None = None,
                 database: str | None = None, *, home=None) -> "GraphStore":
-        """NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD (and NEO4J_DATABASE) -> Neo4j; otherwise the local ArcadeDB server,
-        started on demand."""
+        """NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD (and NEO4J_DATABASE) -> that Neo4j; otherwise the local server of
+        YIGUI_DB_BACKEND (ArcadeDB by default, or Neo4j 5), started on demand."""
         cfg = settings()
         uri = uri or cfg.neo4j_uri
         if uri:
@@ -80,19 +80,29 @@ class GraphStore:
             # store, optional fields), and the driver logs each one as a WARNING on stderr
             driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
             store = cls(driver, backend="neo4j", database=database or cfg.neo4j_database or None)
+            uri_shown = uri
+        elif cfg.db_backend == "neo4j":  # the local Neo4j server (graph.neo4j_server), started on demand
+            from graph.neo4j_server import ensure_neo4j
+
+            info = ensure_neo4j(home)
+            driver = neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password),
+                                                notifications_min_severity="OFF")
+            store = cls(driver, backend="neo4j", database=info.database)
+            uri_shown = info.uri
         else:
             from graph.server import ensure_server
 
             info = ensure_server(home)
             driver = neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password))
             store = cls(driver, backend="arcadedb", database=info.database, server=info)
+            uri_shown = info.uri
         try:
             store.run("RETURN 1 AS ok")
         except neo4j.exceptions.AuthError as e:
             driver.close()
             hint = ("check NEO4J_USER/NEO4J_PASSWORD" if uri else
-                    "the password file under YIGUI_HOME/arcadedb no longer matches the database: restore it, or "
-                    "`yigui db stop` and delete YIGUI_HOME/arcadedb to start afresh")
+                    f"the password file under YIGUI_HOME/{cfg.db_backend} no longer matches the database: restore it, "
+                    f"or `yigui db stop` and delete YIGUI_HOME/{cfg.db_backend} to start afresh")
             raise StoreError(f"the graph database refused the login ({e.message}) — {hint}") from e
         except neo4j.exceptions.ClientError as e:
             driver.close()
@@ -104,7 +114,7 @@ class GraphStore:
                              "NEO4J_PASSWORD") from e
         except neo4j.exceptions.ServiceUnavailable as e:
             driver.close()
-            raise StoreError(f"cannot reach the graph database at {uri or store.server.uri} ({e}) — "
+            raise StoreError(f"cannot reach the graph database at {uri_shown} ({e}) — "
                              + ("check NEO4J_URI and that the server is up" if uri else "run `yigui db status`")) from e
         return store
 

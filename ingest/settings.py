@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     cache: Path | None = Field(None, description="parse, embedding and index caches (default: YIGUI_HOME/cache, else "
                                                  "the user cache directory)")
     # the local graph server
+    db_backend: Literal["arcadedb", "neo4j"] = Field("arcadedb", description="which local graph server YiGui starts "
+                                                     "when NEO4J_URI is unset: ArcadeDB (bundled) or Neo4j 5.26 "
+                                                     "(needs Java 17+ and Maven once)")
     db_heap: str = Field("1g", pattern=r"^\d+[kKmMgG]?$", description="heap of the local graph server")
     db_start_timeout: float = Field(90.0, gt=0, description="seconds to wait for the local graph server to start")
     db_bolt_port: int | None = Field(None, ge=0, le=65535, description="fixed Bolt port (default: a free one)")

@@ -200,9 +200,13 @@ def test_crashed_server_is_detected_and_restarted(victim):
     home, info = victim
     with driver(info) as d:
         d.execute_query("CREATE (:Marker {id: 'before-crash'})")
-    os.kill(info.pid, signal.SIGKILL)
-    with contextlib.suppress(psutil.NoSuchProcess):
-        psutil.Process(info.pid).wait(10)
+    # the whole server at once (supervisor and java: one process group), as a machine crash or `kill -9 -PGID` would:
+    # nothing gets to clean up
+    sup = neo4j_status(home)["supervisor_pid"]
+    os.killpg(os.getpgid(sup), signal.SIGKILL)
+    for pid in (sup, info.pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).wait(10)
     assert (home / "neo4j" / "server.json").exists()  # left behind by the crash
     assert neo4j_status(home)["running"] is False and not (home / "neo4j" / "server.json").exists()
     t0 = time.monotonic()
@@ -214,20 +218,76 @@ def test_crashed_server_is_detected_and_restarted(victim):
 
 
 def test_sigterm_stops_it_promptly(victim):
-    from graph.neo4j_server import neo4j_status
+    """SIGTERM to java (the launcher's shutdown hook closes the DBMS) or to its supervisor (which ends java the same
+    way): gone within seconds, the state cleaned up, and `ensure` starts it again."""
+    from graph.neo4j_server import ensure_neo4j, neo4j_status
 
     home, _ = victim
-    st = neo4j_status(home)
-    assert st["running"]
-    pid = st["pid"]
-    proc = psutil.Process(pid)
+    log = home / "neo4j" / "server.out"
+    for target, key in (("pid", "sigterm_stop_seconds"), ("supervisor_pid", "sigterm_supervisor_stop_seconds")):
+        st = neo4j_status(home)
+        assert st["running"] and st["backend"] == "neo4j"
+        procs = [psutil.Process(st["pid"]), psutil.Process(st["supervisor_pid"])]
+        offset = log.stat().st_size
+        t0 = time.monotonic()
+        os.kill(st[target], signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=10)  # raises TimeoutExpired past 10 s
+        _record(key, round(time.monotonic() - t0, 2))
+        with open(log, "rb") as fh:
+            fh.seek(offset)
+            out = fh.read().decode("utf-8", errors="replace")
+        assert "YIGUI_NEO4J_STOPPED" in out, out  # the shutdown hook closed the DBMS
+        assert "yigui supervisor: stopped the graph server" in out
+        assert neo4j_status(home)["running"] is False and not (home / "neo4j" / "server.json").exists()
+        if target == "pid":
+            ensure_neo4j(home, heap="512m", owner_pid=os.getpid())
+
+
+def test_db_cli_on_neo4j_and_idle_stop(tmp_path):
+    """`yigui db start|status|stop --backend neo4j` drive the local Neo4j server; it is listed beside ArcadeDB
+    servers, and it stops by itself once no client used it for YIGUI_DB_IDLE_TIMEOUT seconds, like ArcadeDB's."""
+    import subprocess
+    import sys
+
+    build()
+    env = os.environ | {"YIGUI_HOME": str(tmp_path), "YIGUI_DB_IDLE_TIMEOUT": "6", "YIGUI_PROGRESS": "0"}
+    env.pop("NEO4J_URI", None)
+    yigui = [sys.executable, "-m", "ui.cli"]
+
+    def run(*args):
+        return subprocess.run([*yigui, *args], env=env, capture_output=True, text=True, timeout=180, cwd=REPO)
+
+    r = run("db", "start", "--backend", "neo4j")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("running neo4j pid ") and "Neo4j 5.26.0" in r.stdout and "stops after 6 s" in r.stdout
+    st = json.loads(run("db", "status", "--backend", "neo4j", "--json").stdout)
+    assert st["running"] and st["backend"] == "neo4j" and st["uri"].startswith("bolt://127.0.0.1:")
+    # a Bolt client holds it in use while we look (an open connection counts, as for ArcadeDB)
+    import neo4j
+
+    pw = (tmp_path / "neo4j" / "password").read_text(encoding="utf-8").strip()
+    client = neo4j.GraphDatabase.driver(st["uri"], auth=("neo4j", pw))
+    client.verify_connectivity()
+    assert st["http_port"] is None and st["idle_timeout"] == 6
+    arcade = run("db", "status", "--json")  # this home's ArcadeDB: not running (exit 3), the Neo4j one listed
+    assert arcade.returncode == 3
+    listed = [s for s in json.loads(arcade.stdout)["servers"] if s["pid"] == st["pid"]]
+    assert listed and listed[0]["backend"] == "neo4j" and listed[0]["home"] == str(tmp_path)
+    bad = run("db", "status", "--backend", "neo4jx")
+    assert bad.returncode == 2 and "--backend 'neo4jx'" in bad.stderr and "arcadedb, neo4j" in bad.stderr
+    assert json.loads(run("db", "status", "--backend", "neo4j", "--json").stdout)["in_use"] is True
+    # the last client gone: the supervisor stops it after ~6 s (polls every 1.2 s)
+    java = psutil.Process(st["pid"])
+    client.close()
     t0 = time.monotonic()
-    os.kill(pid, signal.SIGTERM)
-    proc.wait(timeout=10)  # raises TimeoutExpired past 10 s
-    _record("sigterm_stop_seconds", round(time.monotonic() - t0, 2))
-    out = (home / "neo4j" / "server.out").read_text(encoding="utf-8", errors="replace")
-    assert "YIGUI_NEO4J_STOPPED" in out.splitlines()[-1]  # the shutdown hook closed the DBMS
-    assert neo4j_status(home)["running"] is False
+    java.wait(timeout=40)
+    _record("neo4j_idle_stop_seconds", round(time.monotonic() - t0, 1))
+    out = (tmp_path / "neo4j" / "server.out").read_text(encoding="utf-8", errors="replace")
+    assert "no client for 6 s" in out
+    assert run("db", "status", "--backend", "neo4j").returncode == 3
+    r = run("db", "stop", "--backend", "neo4j")
+    assert r.returncode == 0 and "not running (neo4j)" in r.stdout
 
 
 def test_build_errors_name_the_command(tmp_path, monkeypatch):

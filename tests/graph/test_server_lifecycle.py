@@ -154,10 +154,11 @@ def test_status_lists_every_server_with_orphans_and_stop_all_ends_them(home, tmp
         assert by_pid[orphan_java]["orphan"] is True and by_pid[orphan_java]["bolt_port"] == orphan_ports[0]
         assert by_pid[kept_java]["orphan"] is False and by_pid[kept_java]["idle_seconds"] >= 2
         text = _cli("db", "status", **env).stdout
-        assert f"pid {orphan_java} · home {other} (deleted)" in text and "orphan" in text and "kept" in text
+        assert f"arcadedb pid {orphan_java} · home {other} (deleted)" in text and "orphan" in text and "kept" in text
 
         r = _cli("db", "stop", "--all", **env)
-        assert r.returncode == 0 and f"stopped pid {orphan_java}" in r.stdout and f"stopped pid {kept_java}" in r.stdout
+        assert r.returncode == 0 and f"stopped arcadedb pid {orphan_java}" in r.stdout
+        assert f"stopped arcadedb pid {kept_java}" in r.stdout
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(orphan_supervisor, signal.SIGCONT)
