@@ -50,8 +50,8 @@ class Queries:
     def documents(self, refresh: bool = False) -> list[DocumentItem]:
         """Every document (version, language) with its provision count, in id order."""
         if self._docs is None or refresh or time.monotonic() - self._docs_at > self.DOC_CACHE_S:
-            rows = self.store.run(f"MATCH (d:Document) RETURN {_proj('d', D_FIELDS)} AS d ORDER BY d.id")
-            counts = {r["doc"]: r["n"] for r in self.store.run(
+            rows = self.store.read(f"MATCH (d:Document) RETURN {_proj('d', D_FIELDS)} AS d ORDER BY d.id")
+            counts = {r["doc"]: r["n"] for r in self.store.read(
                 "MATCH (p:Provision) RETURN p.doc_id AS doc, count(p) AS n")}
             docs = {}
             for r in rows:
@@ -84,7 +84,7 @@ class Queries:
         doc = self.document(doc_id)
         if doc is None:
             return None
-        rows = [r["p"] for r in self.store.run(f"MATCH (p:Provision {{doc_id: $doc}}) RETURN {P} AS p", doc=doc_id)]
+        rows = [r["p"] for r in self.store.read(f"MATCH (p:Provision {{doc_id: $doc}}) RETURN {P} AS p", doc=doc_id)]
         rows.sort(key=lambda r: r.get("order") or 0)
         nodes = {r["id"]: dict(r, children=[]) for r in rows}
         top = []
@@ -97,7 +97,7 @@ class Queries:
     # -- provisions -------------------------------------------------------------------------------------------
     def provision(self, provision_id: str) -> ProvisionItem | None:
         """One provision with its document title, citation, text, path, children and official English text."""
-        rows = self.store.run(
+        rows = self.store.read(
             f"MATCH (p:Provision {{id: $id}}) "
             f"OPTIONAL MATCH (p)-[:HAS_PART]->(c:Provision) "
             f"OPTIONAL MATCH (e:Provision)-[:TRANSLATION_OF]->(p) "
@@ -119,7 +119,7 @@ class Queries:
     def provisions(self, ids: Sequence[str]) -> list[ProvisionItem]:
         """Several provisions by id (order kept, unknown ids dropped), without children."""
         rows = {r["p"]["id"]: _model(ProvisionItem, self._decorate(r["p"])) for r in
-                self.store.run(f"MATCH (p:Provision) WHERE p.id IN $ids RETURN {P} AS p", ids=list(ids))}
+                self.store.read(f"MATCH (p:Provision) WHERE p.id IN $ids RETURN {P} AS p", ids=list(ids))}
         return [rows[i] for i in ids if i in rows]
 
     def resolve_citation(self, text: str) -> ProvisionItem | None:
@@ -141,7 +141,7 @@ class Queries:
             return None
         candidates = [f"{doc_id}/{ref.provision_suffix()}"]
         if ref.item is not None and ref.paragraph is None:
-            candidates += [r["id"] for r in self.store.run(
+            candidates += [r["id"] for r in self.store.read(
                 "MATCH (p:Provision {doc_id: $doc}) WHERE p.article = $a AND p.item = $i AND p.kind = 'item' "
                 "RETURN p.id AS id", doc=doc_id, a=ref.article, i=ref.item)]
         for pid in candidates:
@@ -176,25 +176,25 @@ class Queries:
         around = ("MATCH (p:Provision {id: $id}) OPTIONAL MATCH (p)<-[:HAS_PART*0..4]-(y:Provision) "
                   "WITH p, collect(y) AS ups OPTIONAL MATCH (p)-[:HAS_PART*0..4]->(z:Provision) "
                   "WITH ups, collect(z) AS downs WITH ups + downs AS scope UNWIND scope AS x ")
-        cites = self.store.run(
+        cites = self.store.read(
             down + "MATCH (x)-[r:CITES]->(t) WHERE t.id <> $id AND NOT t.id STARTS WITH $prefix "
             f"RETURN x.id AS via, r.text AS ref, labels(t) AS labels, {brief_t} AS t, t.title AS title",
             id=provision_id, prefix=provision_id + "/")
-        cited_by = self.store.run(
+        cited_by = self.store.read(
             around + "MATCH (s:Provision)-[r:CITES]->(x) WHERE s.id <> $id AND NOT s.id STARTS WITH $prefix "
             f"RETURN DISTINCT x.id AS target, r.text AS ref, {brief_s} AS s",
             id=provision_id, prefix=provision_id + "/")
-        penalties = self.store.run(
+        penalties = self.store.read(
             around + f"MATCH (s:Provision)-[r:PENALIZES]->(x) RETURN DISTINCT x.id AS target, r.text AS ref, "
             f"r.method AS method, r.score AS score, {brief_s} AS s", id=provision_id)
-        sanctions = self.store.run(
+        sanctions = self.store.read(
             down + f"MATCH (x)-[r:PENALIZES]->(t:Provision) RETURN x.id AS via, r.text AS ref, "
             f"r.method AS method, r.score AS score, {brief_t} AS t",
             id=provision_id)
-        obligations = self.store.run(
+        obligations = self.store.read(
             down + "MATCH (o:Obligation)-[:DERIVED_FROM]->(x) RETURN DISTINCT properties(o) AS o ORDER BY o.id",
             id=provision_id)
-        translation = self.store.run(
+        translation = self.store.read(
             "MATCH (p:Provision {id: $id}) OPTIONAL MATCH (p)-[:TRANSLATION_OF]->(a:Provision) "
             "OPTIONAL MATCH (b:Provision)-[:TRANSLATION_OF]->(p) "
             f"RETURN {_proj('a', BRIEF)} AS zh, {_proj('b', BRIEF)} AS en", id=provision_id)
@@ -240,7 +240,7 @@ class Queries:
                   and d.id != me.doc_id and d.lang == doc.lang]
         if not others:
             return []
-        found = {r["p"]["id"]: r["p"] for r in self.store.run(
+        found = {r["p"]["id"]: r["p"] for r in self.store.read(
             f"MATCH (p:Provision) WHERE p.id IN $ids RETURN {_proj('p', BRIEF)} AS p",
             ids=[f"{d.id}/{suffix}" for d in others])}
         out = []
@@ -273,7 +273,7 @@ class Queries:
         if not query:
             return []
         where = _filters(current_only, kinds, lang)
-        rows = self.store.run(
+        rows = self.store.read(
             f"CALL db.index.fulltext.queryNodes($index, $q) YIELD node, score WITH node AS p, score {where} "
             f"RETURN {P} AS p, score ORDER BY score DESC LIMIT $k",
             index=self.store.dialect.fulltext_index, q=query, k=int(k), kinds=list(kinds or []), lang=lang)
@@ -285,7 +285,7 @@ class Queries:
         backends."""
         where = _filters(current_only, kinds, lang)
         fetch = int(k) * (4 if where else 1)
-        rows = self.store.run(
+        rows = self.store.read(
             f"CALL db.index.vector.queryNodes($index, $fetch, $v) YIELD node, score WITH node AS p, score {where} "
             f"RETURN {P} AS p, score ORDER BY score DESC LIMIT $k",
             index=self.store.dialect.vector_index, fetch=fetch, v=[float(x) for x in embedding], k=int(k),
@@ -309,7 +309,7 @@ class Queries:
             return [_model(Provision, r) for r in rows]
         where = _filters(current_only, kinds, lang)
         extra = ", p.embedding AS embedding" if with_embeddings else ""
-        rows = self.store.run(f"MATCH (p:Provision) WITH p {where} RETURN {P} AS p{extra}",
+        rows = self.store.read(f"MATCH (p:Provision) WITH p {where} RETURN {P} AS p{extra}",
                               kinds=list(kinds or []), lang=lang)
         out = []
         for r in rows:
@@ -323,7 +323,7 @@ class Queries:
     def stats(self) -> CorpusStats:
         """Corpus statistics: nodes per label, edges per type, provisions per kind, documents per level."""
         counts = self.store.counts()
-        kinds = {r["kind"]: r["n"] for r in self.store.run("MATCH (p:Provision) RETURN p.kind AS kind, count(p) AS n")}
+        kinds = {r["kind"]: r["n"] for r in self.store.read("MATCH (p:Provision) RETURN p.kind AS kind, count(p) AS n")}
         levels: dict[str, int] = {}
         docs = self.documents(refresh=True)
         for d in docs:

@@ -136,14 +136,25 @@ class GraphStore:
     def __exit__(self, *exc):
         self.close()
 
-    def _session(self):
-        return self.driver.session(database=self.database) if self.database else self.driver.session()
+    def _session(self, read: bool = False):
+        kw = {"default_access_mode": neo4j.READ_ACCESS} if read else {}
+        return self.driver.session(database=self.database, **kw) if self.database else self.driver.session(**kw)
 
     # -- Cypher -----------------------------------------------------------------------------------------------
     def run(self, cypher: str, **params) -> list[dict]:
         """Run one statement in its own transaction; rows as plain dicts (nodes become property maps)."""
         with self._session() as s:
             return s.run(cypher, params).data()
+
+    def read(self, cypher: str, **params) -> list[dict]:
+        """A read-only statement in a read transaction: on a Neo4j cluster or Aura (a `neo4j://` or `neo4j+s://`
+        URI) the driver routes it to a follower or read replica and retries it when the cluster changes leader;
+        the server refuses a write in it. Every query of graph.queries and qa reads through here."""
+        def work(tx):
+            return tx.run(cypher, params).data()
+
+        with self._session(read=True) as s:
+            return s.execute_read(work)
 
     def write_batches(self, cypher: str, rows: Sequence[dict], batch_size: int = 500, *, what: str = "rows") -> int:
         """`UNWIND $rows AS row …` in one transaction per batch; a failing batch is rolled back and raised as a
@@ -357,14 +368,14 @@ class GraphStore:
         return gen
 
     def generation(self) -> str | None:
-        rows = self.run("MATCH (m:Meta {id: 'load'}) RETURN m.generation AS g")
+        rows = self.read("MATCH (m:Meta {id: 'load'}) RETURN m.generation AS g")
         return rows[0]["g"] if rows else None
 
     def counts(self) -> dict[str, int]:
         """Nodes per label and edges per type."""
         out: dict[str, int] = {}
         for label in dialects.NODE_LABELS:
-            out[label] = self.run(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
+            out[label] = self.read(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
         for rel in dialects.EDGE_TYPES:
-            out[rel] = self.run(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS c")[0]["c"]
+            out[rel] = self.read(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS c")[0]["c"]
         return out

@@ -58,7 +58,7 @@ def load_context(store) -> GraphContext:
     ctx = GraphContext()
     facts: dict[str, ArticleFacts] = defaultdict(ArticleFacts)
     reg_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r in store.run("MATCH (o:Obligation) RETURN o.provision_id AS p, o.modality AS m, o.actors AS a, "
+    for r in store.read("MATCH (o:Obligation) RETURN o.provision_id AS p, o.modality AS m, o.actors AS a, "
                        "o.regulator_duty AS reg, o.condition AS c"):
         art = article_of(r["p"])
         f = facts[art]
@@ -74,18 +74,18 @@ def load_context(store) -> GraphContext:
     for art, (n, reg) in reg_counts.items():
         facts[art].regulator_only = n > 0 and n == reg
     ctx.facts = dict(facts)
-    for r in store.run("MATCH (t:Term)-[:DEFINED_IN]->(p:Provision) RETURN t.term AS t, t.definition AS d, p.id AS p"):
+    for r in store.read("MATCH (t:Term)-[:DEFINED_IN]->(p:Provision) RETURN t.term AS t, t.definition AS d, p.id AS p"):
         ctx.defines.setdefault(r["t"], []).append((article_of(r["p"]), r["d"] or ""))
-    for r in store.run("MATCH (s:Provision)-[r:PENALIZES]->(t:Provision) RETURN s.id AS s, t.id AS t, "
+    for r in store.read("MATCH (s:Provision)-[r:PENALIZES]->(t:Provision) RETURN s.id AS s, t.id AS t, "
                        "r.method AS m, r.score AS sc"):
         ctx.penalized_by.setdefault(article_of(r["t"]), []).append(
             (article_of(r["s"]), r["m"] or "explicit", float(r["sc"] if r["sc"] is not None else 1.0)))
-    for r in store.run("MATCH (s:Provision)-[:CITES]->(t:Provision) RETURN s.id AS s, t.id AS t"):
+    for r in store.read("MATCH (s:Provision)-[:CITES]->(t:Provision) RETURN s.id AS s, t.id AS t"):
         a, b = article_of(r["s"]), article_of(r["t"])
         if a != b:
             ctx.cites.setdefault(a, set()).add(b)
     up: dict[str, set[str]] = defaultdict(set)
-    for r in store.run("MATCH (a:Actor)-[:SUBCLASS_OF]->(b:Actor) RETURN a.id AS a, b.id AS b"):
+    for r in store.read("MATCH (a:Actor)-[:SUBCLASS_OF]->(b:Actor) RETURN a.id AS a, b.id AS b"):
         up[r["a"]].add(r["b"])
     ctx.actor_up = _closure(up)
     return ctx

@@ -88,7 +88,7 @@ class StoreProvider:
 
     def embeddings(self) -> dict[str, list[float]]:
         """Provision id -> the vector ingest stored (graph.embed.provision_text), read once per index build."""
-        rows = self.q.store.run("MATCH (p:Provision) WHERE p.embedding IS NOT NULL RETURN p.id AS id, p.embedding AS v")
+        rows = self.q.store.read("MATCH (p:Provision) WHERE p.embedding IS NOT NULL RETURN p.id AS id, p.embedding AS v")
         return {r["id"]: r["v"] for r in rows}
 
     def graph(self):

@@ -28,6 +28,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 _CREATED_HOME: str | None = None
+_STARTED = __import__("time").time()
 
 
 def pytest_configure(config):
@@ -41,6 +42,38 @@ def pytest_configure(config):
     cache = os.environ.get("YIGUI_TEST_CACHE") or str(REPO / ".yigui" / "cache")
     os.environ.setdefault("YIGUI_CACHE", cache)
     Path(os.environ["YIGUI_CACHE"]).mkdir(parents=True, exist_ok=True)
+
+
+def _backend_of(nodeid: str) -> str:
+    """Which graph store a test ran on: the Neo4j modules start the local Neo4j 5 server; the rest use the session's
+    ArcadeDB server (or NEO4J_URI when set)."""
+    if "neo4j" in nodeid.split("::")[0]:
+        return "neo4j"
+    return "neo4j (NEO4J_URI)" if os.environ.get("NEO4J_URI") else "arcadedb"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Both backends' results side by side at the end of the run (CI's log shows them), with the Neo4j timings the
+    tests recorded (test-artifacts/neo4j-*.json)."""
+    import json
+
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            if getattr(rep, "when", "call") != "call" and outcome == "passed":
+                continue
+            row = counts.setdefault(_backend_of(rep.nodeid), {})
+            row[outcome] = row.get(outcome, 0) + 1
+    if not counts:
+        return
+    tr = terminalreporter
+    tr.section("graph store backends")
+    for backend, row in sorted(counts.items()):
+        tr.write_line(f"{backend:>18}: " + ", ".join(f"{v} {k}" for k, v in row.items()))
+    for name in ("neo4j-timings.json", "neo4j-journeys.json"):
+        f = REPO / "test-artifacts" / name
+        if f.exists() and f.stat().st_mtime >= _STARTED:  # written by this run
+            tr.write_line(f"{name}: " + json.dumps(json.loads(f.read_text()), ensure_ascii=False))
 
 
 def pytest_unconfigure(config):

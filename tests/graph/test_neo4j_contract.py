@@ -125,3 +125,12 @@ def test_neo4j_schema_from_nothing_and_cjk_search(scratch_store):
     assert [h["id"] for h in hits] == ["t/art1", "t/art2"] and 0.99 < hits[0]["score"] <= 1.0
     # (1 + cosine) / 2, as on ArcadeDB; approximately: Neo4j 5.26 quantizes indexed vectors by default
     assert hits[1]["score"] == pytest.approx((1 + 0.1 / (1.01 ** 0.5)) / 2, abs=1e-2)
+
+
+def test_reads_run_in_read_transactions(store):
+    """GraphStore.read is what lets a cluster route queries to followers: Neo4j itself refuses a write in it."""
+    import neo4j
+
+    with pytest.raises(neo4j.exceptions.ClientError, match="(?i)read"):
+        store.read("CREATE (:ReadProbe {id: 'x'})")
+    assert store.read("MATCH (n:ReadProbe) RETURN count(n) AS c") == [{"c": 0}]
