@@ -95,6 +95,11 @@ def reset() -> None:
         _checked_at = 0.0
 
 
+def generation() -> str | None:
+    """The store load generation this process's index was built from (None before the first build)."""
+    return _generation
+
+
 def is_ready() -> bool:
     """Whether this process has built its retrieval index (a question is answered without the warm-up wait)."""
     return _retriever is not None

@@ -167,6 +167,20 @@ class Backend:
         except Exception as exc:  # noqa: BLE001 - a cold start is slower, not broken; requests report outages
             log.warning("warm-up failed (%s: %s); the first request will try again", type(exc).__name__, exc)
 
+    def watch(self, stop: threading.Event, every: float | None = None) -> None:
+        """A serving process's watcher (run in a thread until `stop` is set): once the index is built, ask the
+        store every GENERATION_CHECK_S whether a re-ingest happened (in any process) and rebuild at once, not on
+        the next request — replicas over one store then catch up together, within seconds of the ingest, whether
+        or not anyone asks. Requests that arrive during a rebuild wait for it, as they always have."""
+        every = every or service.GENERATION_CHECK_S
+        while not stop.wait(every):
+            if not self._qa_ready:
+                continue
+            try:
+                getattr(self._ensure()[1], "provider", None)  # qa.service checks the generation, rebuilds if new
+            except Exception as exc:  # noqa: BLE001 - an outage is reported by requests; keep watching
+                log.debug("generation check failed: %s: %s", type(exc).__name__, exc)
+
     def close(self) -> None:
         store, self._store, self._svc = self._store, None, None
         _close(store)
@@ -247,6 +261,8 @@ class Readiness(BaseModel):
     store: Literal["up", "down"]
     qa: Literal["ready", "warming", "cold"]
     detail: str | None = None
+    index_generation: str | None = Field(None, description="the store's load generation the retrieval index was "
+                                         "built from; it changes within seconds of a re-ingest by any process")
 
 
 class RegisterFile(BaseModel):
@@ -430,5 +446,6 @@ class Core:
             raise
         qa = "ready" if self.backend.qa_ready else "warming" if self.backend.warming else "cold"
         return Readiness(ready=qa == "ready", store="up", qa=qa,
+                         index_generation=service.generation() if qa == "ready" else None,
                          detail=None if qa == "ready" else "the retrieval index is not built yet; "
                          "/v1/ask and /v1/search answer 503 with Retry-After until it is")

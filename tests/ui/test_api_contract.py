@@ -138,11 +138,14 @@ def test_inherited_via_is_a_chain_of_ids_with_a_reason(client):
     assert v["relation"] in ("broader", "overlap") and "个人信息处理者" in v["reason"]
 
 
-def test_readiness_is_exposed(api, client):
+def test_readiness_is_exposed(api, client, loaded_store):
     url, _ = api
     client.get("/v1/search", params={"q": "单独同意"})  # the shared backend is warm after this
     r = httpx.get(f"{url}/readyz", timeout=60)
-    assert r.status_code == 200 and r.json() == {"ready": True, "store": "up", "qa": "ready", "detail": None}
+    body = r.json()
+    assert r.status_code == 200 and body == {"ready": True, "store": "up", "qa": "ready", "detail": None,
+                                             "index_generation": loaded_store.generation()}
+    assert len(body["index_generation"]) == 16
     h = httpx.get(f"{url}/healthz", timeout=60).json()
     assert h["ready"] is True and h["qa"] == "ready" and h["stats"]["documents"] > 20
 

@@ -71,9 +71,12 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        if warm_up:
+        stop = threading.Event()
+        if warm_up:  # a serving process (`yigui serve`): build the index now, then follow re-ingests
             threading.Thread(target=backend.warm_up, name="yigui-warm-up", daemon=True).start()
+            threading.Thread(target=backend.watch, args=(stop,), name="yigui-generation", daemon=True).start()
         yield
+        stop.set()
         if owns_backend:
             backend.close()
 
