@@ -275,7 +275,7 @@ class Queries:
         where = _filters(current_only, kinds, lang)
         rows = self.store.read(
             f"CALL db.index.fulltext.queryNodes($index, $q) YIELD node, score WITH node AS p, score {where} "
-            f"RETURN {P} AS p, score ORDER BY score DESC LIMIT $k",
+            f"RETURN {P} AS p, score ORDER BY score DESC, p.id LIMIT $k",
             index=self.store.dialect.fulltext_index, q=query, k=int(k), kinds=list(kinds or []), lang=lang)
         return [dict(self._decorate(r["p"]), score=float(r["score"])) for r in rows]
 
@@ -287,7 +287,7 @@ class Queries:
         fetch = int(k) * (4 if where else 1)
         rows = self.store.read(
             f"CALL db.index.vector.queryNodes($index, $fetch, $v) YIELD node, score WITH node AS p, score {where} "
-            f"RETURN {P} AS p, score ORDER BY score DESC LIMIT $k",
+            f"RETURN {P} AS p, score ORDER BY score DESC, p.id LIMIT $k",
             index=self.store.dialect.vector_index, fetch=fetch, v=[float(x) for x in embedding], k=int(k),
             kinds=list(kinds or []), lang=lang)
         return [dict(self._decorate(r["p"]), score=float(r["score"])) for r in rows]

@@ -41,7 +41,7 @@ def check_filters(store, doc: str | None = None, level: str | None = None) -> No
     if level and level not in LEVEL_RANK:
         raise ValueError(f"unknown level {level!r} — use one of {', '.join(LEVEL_RANK)}")
     if doc:
-        rows = store.run("MATCH (d:Document) WHERE d.lang = 'zh' RETURN d.id AS id, d.instrument AS instrument")
+        rows = store.read("MATCH (d:Document) WHERE d.lang = 'zh' RETURN d.id AS id, d.instrument AS instrument")
         known = {r["id"] for r in rows} | {r["instrument"] for r in rows if r["instrument"]}
         if doc not in known:
             raise ValueError(f"unknown doc {doc!r}: no such document or instrument is loaded — use one of "
@@ -59,7 +59,7 @@ def _penalties(store, pids: list[str]) -> dict[str, list[dict]]:
     pen: dict[str, list[dict]] = {}
     if not pids:
         return pen
-    for r in store.run("MATCH (x:Provision)-[l:PENALIZES]->(t:Provision) WHERE t.id IN $ids "
+    for r in store.read("MATCH (x:Provision)-[l:PENALIZES]->(t:Provision) WHERE t.id IN $ids "
                        "RETURN t.id AS target, x.id AS src, x.citation AS citation, x.text AS text, x.order AS ord, "
                        "l.method AS method, l.text AS ref ORDER BY ord", ids=pids):
         seen = pen.setdefault(r["target"], [])
@@ -70,7 +70,7 @@ def _penalties(store, pids: list[str]) -> dict[str, list[dict]]:
     parents = {d["provision_id"].rsplit("/", 1)[0] for ds in pen.values() for d in ds
                if re.search(r"/i\d+$", d["provision_id"])}
     if parents:
-        lead = {r["id"]: r["text"] or "" for r in store.run("MATCH (p:Provision) WHERE p.id IN $ids "
+        lead = {r["id"]: r["text"] or "" for r in store.read("MATCH (p:Provision) WHERE p.id IN $ids "
                                                              "RETURN p.id AS id, p.text AS text", ids=sorted(parents))}
         for ds in pen.values():
             for d in ds:
@@ -86,7 +86,7 @@ def _penalties(store, pids: list[str]) -> dict[str, list[dict]]:
             if m:
                 nxt[d["provision_id"]] = f"{m.group(1)}{int(m.group(2)) + 1}"
     if nxt:
-        found = {r["id"]: r for r in store.run("MATCH (p:Provision) WHERE p.id IN $ids RETURN p.id AS id, "
+        found = {r["id"]: r for r in store.read("MATCH (p:Provision) WHERE p.id IN $ids RETURN p.id AS id, "
                                                "p.text AS text, p.citation AS citation", ids=sorted(set(nxt.values())))}
         for ds in pen.values():
             for d in ds:
@@ -122,16 +122,19 @@ def _where(store, actor, stage, modality, doc, level, current_only, include_inhe
     if modality and modality not in MODALITIES:
         raise ValueError(f"unknown modality {modality!r} — use one of {', '.join(MODALITIES)}")
     check_filters(store, doc=doc, level=level)
-    where = ["($modality IS NULL OR o.modality = $modality)",
-             "($doc IS NULL OR d.id = $doc OR d.instrument = $doc)",
-             "($level IS NULL OR d.level = $level)",
-             "($current = false OR d.current = true)",
-             "($actors IS NULL OR any(x IN o.actors WHERE x IN $actors))",
-             "($stage IS NULL OR $stage IN o.stage_ids)",
-             "($reg IS NULL OR o.regulator_duty = $reg)"]
-    params = dict(modality=modality, doc=doc, level=level, current=bool(current_only),
-                  actors=list(targets) if targets is not None else None, stage=stage_id, reg=regulator_duties)
-    return targets, " AND ".join(where), params
+    # One map parameter `$f`, not one parameter per filter: Neo4j caches a plan per parameter *types* (null vs
+    # string, and the size of a list), so separate parameters cost a fresh plan (0.6-1.5 s on 2 cores, measured by
+    # bench/stores.py) for each new shape of filter; a map is one type whatever it holds.
+    where = ["($f.modality IS NULL OR o.modality = $f.modality)",
+             "($f.doc IS NULL OR d.id = $f.doc OR d.instrument = $f.doc)",
+             "($f.level IS NULL OR d.level = $f.level)",
+             "($f.current = false OR d.current = true)",
+             "($f.actors IS NULL OR any(x IN o.actors WHERE x IN $f.actors))",
+             "($f.stage IS NULL OR $f.stage IN o.stage_ids)",
+             "($f.reg IS NULL OR o.regulator_duty = $f.reg)"]
+    f = dict(modality=modality, doc=doc, level=level, current=bool(current_only),
+             actors=list(targets) if targets is not None else None, stage=stage_id, reg=regulator_duties)
+    return targets, " AND ".join(where), {"f": f}
 
 
 def count(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
@@ -139,7 +142,7 @@ def count(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
     """How many obligations the filters match (the total behind a page)."""
     _, where, params = _where(store, actor, stage, modality, doc, level, current_only, include_inherited,
                               regulator_duties)
-    rows = store.run("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
+    rows = store.read("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
                      f"WHERE {where} RETURN count(o) AS n", **params)
     return int(rows[0]["n"]) if rows else 0
 
@@ -166,7 +169,7 @@ def query(store, actor=None, stage=None, modality=None, doc=None, level=None, cu
               "d.short_title AS short_title, d.instrument AS instrument, d.version AS version, "
               "d.effective AS effective, d.level AS level, d.current AS current, d.rank AS rank "
               "ORDER BY d.rank DESC, o.doc_id, o.position SKIP $offset LIMIT $limit")
-    rows = store.run(cypher, **params, offset=int(offset), limit=int(limit))
+    rows = store.read(cypher, **params, offset=int(offset), limit=int(limit))
     pen = _penalties(store, sorted({a for r in rows for a in _ancestors(r["o"]["provision_id"])}))
     out = []
     for r in rows:
