@@ -48,6 +48,14 @@ from bench.common import (RESULTS, ROOT, RssSampler, Stopwatch, markdown_table, 
 
 BACKENDS = ("arcadedb", "neo4j")
 LABEL = {"arcadedb": "ArcadeDB", "neo4j": "Neo4j"}
+
+
+def _cache_label() -> str:
+    """Where the caches were, without a machine path in the committed results."""
+    repo_cache = (ROOT / ".yigui" / "cache").resolve()
+    return "repo .yigui/cache" if Path(os.environ["YIGUI_CACHE"]).resolve() == repo_cache else "YIGUI_CACHE"
+
+
 QUERY_KINDS = ("obligation_filter", "neighbourhood", "resolve_citation", "fulltext", "vector")
 WORDS = ["单独同意", "个人信息", "医疗器械注册", "数据出境", "不良事件", "网络安全", "临床评价", "召回", "算法", "罚款"]
 
@@ -609,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict = {"factors": factors, "backends": backends, "repeat": a.repeat, "seed": a.seed, "heap": a.heap,
                     "heap_scale": a.heap_scale, "pagecache": a.pagecache, "extract_upto": a.extract_upto,
-                    "embed_upto": a.embed_upto, "cache": os.environ["YIGUI_CACHE"],
+                    "embed_upto": a.embed_upto, "cache": _cache_label(),
                     "command": "python bench/stores.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                     "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "loadavg_start": loadavg(),
                     "runs": {}, "agreement": {}, "sanity": {}}
