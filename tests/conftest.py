@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 _CREATED_HOME: str | None = None
-_STARTED = __import__("time").time()
+_STARTED = time.time()  # artifacts older than this run are not shown in its summary
 
 
 def pytest_configure(config):
