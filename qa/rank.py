@@ -161,7 +161,8 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
     # how much of the question's own (core) vocabulary the clause holds, rarer words weighing more
     toks = [t for t in dict.fromkeys(q.core_tokens) if len(t) >= 2]
     w = np.array([r.token_idf.get(t, 0.0) for t in toks])
-    bis = set(bigrams_zh(q.core_text)) if q.lang == "zh" else set(b for t in q.zh_terms for b in bigrams_zh(t))
+    bis = (set(bigrams_zh(q.core_text)) if q.lang == "zh"
+           else set(b for t in q.zh_terms + q.dict_terms for b in bigrams_zh(t)))
     # document-level evidence: the instrument whose clauses crowd the top of the fused list is likely the one
     f_top = idx[np.argsort(-fused[idx])][:20]
     votes: dict[str, float] = {}

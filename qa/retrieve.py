@@ -25,7 +25,7 @@ from ingest.settings import settings
 
 from .provider import Provider, default_provider
 from .schemas import SearchResult
-from .text import QueryAnalysis, analyse, bigrams_zh, tokens_en, tokens_zh
+from .text import STOP_EN, QueryAnalysis, analyse, bigrams_zh, tokens_en, tokens_zh
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,11 @@ class Retriever:
         self.unit_bi = [set(b) for b in c["zh_bi"]]
         self.vocab = set(df)
         self.token_idf = {t: float(np.log(1 + n / d)) for t, d in df.items()}
+        from ingest.settings import cache_dir
+
+        from .bilingual import EnglishDictionary
+
+        self.en_dict = EnglishDictionary(self.vocab, self.token_idf, cache_dir())
         self._qcache: dict[str, np.ndarray] = {}
         self._term_masks: dict[str, np.ndarray] = {}
         self._para_tok: dict[str, set[str]] = {}
@@ -234,6 +239,9 @@ class Retriever:
     def analyse(self, question: str) -> QueryAnalysis:
         self.warm_up()
         qa = analyse(question, self.docs)
+        if qa.lang == "en" and self.en_dict is not None:
+            qa.dict_terms = [t for t in self.en_dict.translate(qa.text, STOP_EN) if t not in qa.zh_terms]
+            qa.zh_tokens = qa.zh_tokens + qa.dict_terms
         hay = " ".join([qa.text, *qa.zh_terms, *qa.lay_terms])
         found: list[str] = []
         for t in self.concept_terms:  # DEFINED_IN terms the question uses, longest first, none inside another
@@ -330,7 +338,7 @@ class Retriever:
         toks = qa.zh_tokens
         out["bm25"] = self.bm25.get_scores(toks) if toks else np.zeros(self.n)
         bi = bigrams_zh(qa.text) if qa.lang == "zh" else []
-        bi += [b for t in (qa.zh_terms or []) + qa.lay_terms for b in bigrams_zh(t)]
+        bi += [b for t in (qa.zh_terms or []) + qa.lay_terms + qa.dict_terms for b in bigrams_zh(t)]
         out["bm25_bi"] = self.bm25_bi.get_scores(bi) if bi else np.zeros(self.n)
         out["dense"] = self.E @ qv
         dp = np.full(self.n, -1.0)

@@ -40,6 +40,7 @@ class QueryAnalysis:
     zh_tokens: list[str]
     en_tokens: list[str] = field(default_factory=list)
     zh_terms: list[str] = field(default_factory=list)  # glossary translations of English terms
+    dict_terms: list[str] = field(default_factory=list)  # dictionary translations of English everyday words (Retriever)
     instruments: set[str] = field(default_factory=set)  # instrument ids the question names
     version_hints: set[str] = field(default_factory=set)  # years, or "old"
     asks_penalty: bool = False
