@@ -124,3 +124,56 @@ def _match_renumbered(changes: list[ArticleChange], old_units: dict) -> None:
             if r >= best_ratio:
                 best, best_ratio = n, r
         c.from_old = best
+
+
+# ------------------------------------------------------------------------------------------------ alignment
+
+@dataclass
+class ArticleLink:
+    """One article of the older version and where its text went in the newer one."""
+
+    old: int | None  # None: added in the newer version
+    new: int | None  # None: removed
+    kind: str  # identical | renumbered | edited | edited_renumbered | added | removed
+    similarity: float = 0.0  # of the normalised texts, 0..1
+
+
+def _bigrams(text: str) -> set[str]:
+    t = normalise(text)
+    return {t[i:i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def align(old: dict[int, str], new: dict[int, str], min_similarity: float = 0.5) -> list[ArticleLink]:
+    """Old article -> new article, in order: an amendment inserts, deletes and edits articles but never reorders
+    them, so the best monotone matching (dynamic programming over bigram-Dice similarity) is the renumbering map.
+    Pairs under `min_similarity` are an article removed and another added, not an edit."""
+    a, b = sorted(old), sorted(new)
+    ga = [_bigrams(old[n]) for n in a]
+    gb = [_bigrams(new[n]) for n in b]
+    sim = [[(2 * len(x & y) / (len(x) + len(y))) if x and y else 0.0 for y in gb] for x in ga]
+    na, nb = len(a), len(b)
+    best = [[0.0] * (nb + 1) for _ in range(na + 1)]
+    for i in range(na - 1, -1, -1):
+        for j in range(nb - 1, -1, -1):
+            s = sim[i][j]
+            take = s + best[i + 1][j + 1] if s >= min_similarity else -1.0
+            best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
+    links: list[ArticleLink] = []
+    i = j = 0
+    while i < na and j < nb:
+        s = sim[i][j]
+        if s >= min_similarity and best[i][j] == s + best[i + 1][j + 1]:
+            same = normalise(old[a[i]]) == normalise(new[b[j]])
+            moved = a[i] != b[j]
+            kind = ("renumbered" if moved else "identical") if same else ("edited_renumbered" if moved else "edited")
+            links.append(ArticleLink(a[i], b[j], kind, 1.0 if same else round(s, 3)))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            links.append(ArticleLink(a[i], None, "removed"))
+            i += 1
+        else:
+            links.append(ArticleLink(None, b[j], "added"))
+            j += 1
+    links += [ArticleLink(a[x], None, "removed") for x in range(i, na)]
+    links += [ArticleLink(None, b[y], "added") for y in range(j, nb)]
+    return links

@@ -80,3 +80,68 @@ def translation_links(docs: list[ParsedDocument]) -> list[tuple[str, str]]:
             if zh_id in zh_ids:
                 links.append((p.id, zh_id))
     return links
+
+
+# ------------------------------------------------------------------------------------------------ as of a date
+
+def parse_day(value: str | None) -> str | None:
+    """An "as of" date as ISO YYYY-MM-DD (also YYYY-MM, YYYY: the end of that month or year, the last day a fact
+    in that period can fall on); None passes. Raises ValueError naming the value and the accepted forms."""
+    import calendar
+    import datetime as dt
+
+    if value is None or not str(value).strip():
+        return None
+    s = str(value).strip()
+    m = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", s) or \
+        re.fullmatch(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?", s)
+    if not m:
+        raise ValueError(f"as-of date {s!r} is not a date: use YYYY-MM-DD (e.g. 2025-06-01), YYYY-MM or YYYY")
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if mo is None:
+            day = dt.date(y, 12, 31)
+        elif d is None:
+            day = dt.date(y, int(mo), calendar.monthrange(y, int(mo))[1])
+        else:
+            day = dt.date(y, int(mo), int(d))
+    except ValueError:
+        raise ValueError(f"as-of date {s!r} does not exist: use a real calendar date, YYYY-MM-DD") from None
+    return day.isoformat()
+
+
+def starts(d) -> str:
+    """The date a version takes effect (施行), else its version or promulgation date; "" when none is known."""
+    return (getattr(d, "effective", None) or getattr(d, "version", None) or getattr(d, "promulgated", None) or "")[:10]
+
+
+def in_force_on(docs, day: str) -> dict[str, str]:
+    """Each document's standing on ISO date `day`: "in_force" (the newest version already in effect), "superseded"
+    (an earlier version replaced by then), "not_yet" (takes effect after the day), "draft" or "repealed".
+
+    Documents are anything with id, instrument, lang, status and dates (ingest Documents, graph DocumentItems).
+    A version with no date at all is taken as in force (nothing says otherwise, and dropping it would lose it).
+    Translations follow the Chinese version they translate."""
+    out: dict[str, str] = {}
+    groups: dict[str, list] = {}
+    docs = list(docs)
+    for d in docs:
+        if (d.lang or "zh") == "zh":
+            groups.setdefault(d.instrument or d.id, []).append(d)
+    for group in groups.values():
+        live = []
+        for d in group:
+            if d.status in ("draft", "repealed"):
+                out[d.id] = d.status
+            elif starts(d) and starts(d) > day:
+                out[d.id] = "not_yet"
+            else:
+                live.append(d)
+        live.sort(key=lambda d: (starts(d), d.id))
+        for i, d in enumerate(live):
+            out[d.id] = "in_force" if i == len(live) - 1 else "superseded"
+    for d in docs:
+        if (d.lang or "zh") != "zh":
+            base = getattr(d, "translation_of", None) or re.sub(r"\.en$", "", d.id)
+            out[d.id] = out.get(base) or ("not_yet" if starts(d) and starts(d) > day else "in_force")
+    return out

@@ -47,12 +47,14 @@ class Answerer:
         return self
 
     # ------------------------------------------------------------------------------------------------ ask
-    def ask(self, question: str, k: int = 8) -> AskResponse:
+    def ask(self, question: str, k: int = 8, as_of: str | None = None) -> AskResponse:
+        """The memo (or the refusal); `as_of` (YYYY-MM-DD) answers from the versions in force that day, and a date the
+        question itself names does the same."""
         if not question or not question.strip():
             raise ValueError("the question is empty: ask a question in Chinese or English")
         t0 = time.perf_counter()
         r = self.retriever.warm_up()
-        qa = r.analyse(question)
+        qa = r.analyse(question, as_of)
         hits = r.search(question, k=k, qa=qa)
         notes: list[str] = []
         abstain, why, missing = self.should_abstain(qa, hits)
@@ -69,7 +71,13 @@ class Answerer:
                 resp = llm_answer(self.llm, question, qa, chosen + related + penalties, r)
             else:
                 resp = self._compose(question, qa, chosen, penalties, related)
-            resp.notes = notes + resp.notes + self._missing_notes(qa, missing)
+            resp.notes = notes + resp.notes + self._missing_notes(qa, missing) + self._not_yet_notes(qa, resp)
+        resp.as_of = qa.as_of
+        resp.versions = list(dict.fromkeys(c.doc_id for c in resp.citations if c.doc_id))
+        if qa.as_of:
+            st = r.standing(qa.as_of)
+            for c in resp.citations:
+                c.current = st.get(c.doc_id or "") == "in_force"
         resp.took_ms = round((time.perf_counter() - t0) * 1000, 2)
         return resp
 
@@ -165,7 +173,7 @@ class Answerer:
             links = sorted(r.graph.penalized_by.get(h.unit.prov.id, ()), key=lambda t: (order.get(t[1], 3), -t[2]))
             for pen, method, score in links:
                 i = r.zh_index.get(pen)
-                if i is None or pen in have or not r.current[i]:
+                if i is None or pen in have or not r.live(qa)[i]:
                     continue
                 have.add(pen)
                 u = r.zh_units[i]
@@ -174,35 +182,76 @@ class Answerer:
         return out[:2]
 
     def _version_notes(self, qa: QueryAnalysis, hits: list[Hit]) -> list[str]:
+        """Which version each cited article comes from and how the other versions stand: in force or superseded (on
+        the as-of date when the question is dated, else today), or coming into force on a later date; whether the
+        other version's article has the same text."""
         r = self.retriever
         en = qa.lang == "en"
+        st = r.standing(qa.as_of)
+        words = {"in_force": ("current", "现行"), "superseded": ("superseded", "已被修订"),
+                 "not_yet": ("not yet in force", "尚未施行"), "draft": ("draft", "草案"), "repealed": ("repealed", "已废止")}
+        if qa.as_of:
+            words["in_force"] = (f"in force on {qa.as_of}", f"{qa.as_of}时有效")
+            words["superseded"] = (f"superseded by {qa.as_of}", f"{qa.as_of}时已被修订")
         notes = []
-        seen = set()
+        seen, announced = set(), set()
         for h in hits:
             d = h.unit.doc
-            year = d.version_year
-            others = [o for o in r.docs.values() if o.instrument == d.instrument and o.id != d.id and o.lang == "zh"]
             key = (d.id, h.unit.prov.article)
             if key in seen:
                 continue
             seen.add(key)
-            status = "current" if d.current else "superseded"
-            if not others:
-                continue
+            others = [o for o in r.docs.values() if o.instrument == d.instrument and o.id != d.id and o.lang == "zh"]
+            if qa.as_of and d.id not in announced:
+                announced.add(d.id)
             for o in others:
+                so = st.get(o.id, "in_force")
+                if so == "not_yet":
+                    when = o.effective or o.version or ""
+                    notes.append(f"{_label(o, en)} comes into force on {when}, after {qa.as_of or 'today'}; it is "
+                                 "not relied on here." if en else
+                                 f"{_label(o, en)}自{when}起施行，{qa.as_of or '目前'}尚未施行，本回答未以其为依据。")
+                    continue
+                if qa.as_of:
+                    continue
                 old = r.by_id.get(o.id + h.unit.prov.id[len(d.id):])
                 same = old is not None and _same(old.text, h.unit.prov.text)
-                oy = o.version_year
+                sd = st.get(d.id, "in_force")
                 if en:
-                    notes.append(f"Relies on {d.title} ({year} version, {status}); the {oy} version "
-                                 f"({'current' if o.current else 'superseded'}) "
+                    notes.append(f"Relies on {d.title} ({d.version_year} version, {words[sd][0]}); the "
+                                 f"{o.version_year} version ({words[so][0]}) "
                                  + ("has the same text in this article." if same else
                                     "differs in this article: check which version applies to the facts."))
                 else:
-                    notes.append(f"本回答依据《{d.title}》{year}年版（{'现行' if d.current else '已被修订'}）；"
-                                 f"{oy}年版（{'现行' if o.current else '已被修订'}）"
+                    notes.append(f"本回答依据《{d.title}》{d.version_year}年版（{words[sd][1]}）；"
+                                 f"{o.version_year}年版（{words[so][1]}）"
                                  + ("该条文字相同。" if same else "该条文字不同，请核对事实发生时适用的版本。"))
-        return notes
+        if announced:
+            ds = [r.docs[x] for x in announced]
+            ds.sort(key=lambda x: [h.unit.doc.id for h in hits].index(x.id))
+            if en:
+                notes.insert(0, f"As of {qa.as_of}: relies on the versions then in force, "
+                             + "; ".join(_label(x, en, dates=True) for x in ds) + ".")
+            else:
+                notes.insert(0, f"以{qa.as_of}为准：依据当日有效的" + "、".join(_label(x, en, dates=True) for x in ds)
+                             + "。")
+        return list(dict.fromkeys(notes))
+
+    def _not_yet_notes(self, qa: QueryAnalysis, resp: AskResponse) -> list[str]:
+        """On a dated question: instruments that would answer it today but take effect after the date."""
+        r = self.retriever
+        cited = {r.docs[c.doc_id].instrument for c in resp.citations if c.doc_id in r.docs}
+        out = []
+        for d in r.not_yet_matches(qa):
+            doc = r.docs[d]
+            if doc.instrument in cited:
+                continue  # said in the version notes
+            when = doc.effective or doc.version or ""
+            en = qa.lang == "en"
+            out.append(f"{_label(doc, en)} would bear on this question but comes into force on {when}, after "
+                       f"{qa.as_of}; it is not relied on here." if en else
+                       f"{_label(doc, en)}与本问题相关，但自{when}起施行，{qa.as_of}时尚未施行，本回答未以其为依据。")
+        return out
 
     @staticmethod
     def _incomplete_notes(qa: QueryAnalysis, hits: list[Hit]) -> list[str]:
@@ -260,6 +309,18 @@ class Answerer:
         return AskResponse(question=question, answer=msg, abstained=True, citations=[], took_ms=0.0,
                            possibly_related=related, notes=[f"abstained: {why}"] + self._missing_notes(qa, missing),
                            not_loaded=[i["key"] for i in missing])
+
+
+def _label(d, en: bool, dates: bool = False) -> str:
+    """《title》（version label, in effect from …）: which version, since titles are shared by all versions."""
+    bits = [d.version_label] if d.version_label and d.version_label not in d.title else []
+    if dates and d.effective:
+        bits.append(f"in effect from {d.effective}" if en else f"{d.effective}起施行")
+    elif dates and d.version:
+        bits.append(f"version of {d.version}" if en else f"{d.version}版")
+    inner = (", " if en else "，").join(bits)
+    return (f"{d.title} ({inner})" if en else f"《{d.title}》（{inner}）") if inner else \
+        (d.title if en else f"《{d.title}》")
 
 
 def _cn(n: int) -> str:

@@ -165,7 +165,7 @@ class Memo:
             defs.sort(key=lambda ad: order.index(ad[0].split("/", 1)[0]))
             for art, definition in defs[:1]:
                 i = self.r.zh_index.get(art)
-                if i is None or not self.r.current[i]:
+                if i is None or not self.r.live(self.qa)[i]:
                     continue
                 u = self.r.zh_units[i]
                 hold = next((c for c in [u.prov, *u.paragraphs] if definition and definition[:12] in c.text), u.prov)
@@ -222,7 +222,7 @@ class Memo:
             return whole, art, doc
         for b in sorted(self.r.graph.cites.get(art.id, ())):
             i = self.r.zh_index.get(b)
-            if i is None or not self.r.current[i]:
+            if i is None or not self.r.live(self.qa)[i]:
                 continue
             u = self.r.zh_units[i]
             other = pen.parse(u.prov.text)

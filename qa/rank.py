@@ -124,7 +124,7 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
     put("any_named", float(bool(q.instruments)))
     put("level_rank", r.level_rank[idx])
     put("is_guideline", r.is_guideline[idx])
-    put("current", r.current[idx])
+    put("current", r.live(q)[idx])
 
     ctx = r.graph
     ids = [r.zh_units[i].prov.id for i in idx]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -209,6 +209,7 @@ class Retriever:
         self.en_dict = EnglishDictionary(self.vocab, self.token_idf, cache_dir())
         self._qcache: dict[str, np.ndarray] = {}
         self._term_masks: dict[str, np.ndarray] = {}
+        self._live: dict[str, np.ndarray] = {}
         self._para_tok: dict[str, set[str]] = {}
 
     def _build_meta(self) -> None:
@@ -236,9 +237,21 @@ class Retriever:
         self.concept_terms = sorted((t for t in self.graph.defines if len(t) >= 3), key=len, reverse=True)
 
     # ------------------------------------------------------------------------------------------------ search
-    def analyse(self, question: str) -> QueryAnalysis:
+    def analyse(self, question: str, as_of: str | None = None) -> QueryAnalysis:
+        """The legal query; `as_of` (ISO or YYYY[-MM]) answers from the versions in force that day, else a date the
+        question names does (its year is then a date, not a version hint)."""
+        from ingest.versions import parse_day
+
+        from .text import date_in_question
+
         self.warm_up()
+        day = parse_day(as_of)
         qa = analyse(question, self.docs)
+        if day is None:
+            day = date_in_question(question)
+            if day is not None:
+                qa.version_hints.discard(day[:4])
+        qa.as_of = day
         if qa.lang == "en" and self.en_dict is not None:
             qa.dict_terms = [t for t in self.en_dict.translate(qa.text, STOP_EN) if t not in qa.zh_terms]
             qa.zh_tokens = qa.zh_tokens + qa.dict_terms
@@ -250,12 +263,13 @@ class Retriever:
         qa.concepts = found
         return qa
 
-    def search(self, question: str, k: int = 10, qa: QueryAnalysis | None = None, *, ranker: bool = True
-               ) -> list[Hit]:
+    def search(self, question: str, k: int = 10, qa: QueryAnalysis | None = None, *, ranker: bool = True,
+               as_of: str | None = None) -> list[Hit]:
         """The k best clauses: first-stage routes (lexical, dense, graph) fused by reciprocal rank, then re-ranked by
-        the learned model over their features (ranker=False: the fused order, the previous engine's)."""
+        the learned model over their features (ranker=False: the fused order, the previous engine's). Only the
+        versions in force on `qa.as_of` take part when the question is dated."""
         self.warm_up()
-        qa = qa or self.analyse(question)
+        qa = qa or self.analyse(question, as_of)
         signals, fused, mask = self.first_stage(qa)
         if not ranker:
             order = [i for i in np.argsort(-fused)[:k] if np.isfinite(fused[i])]
@@ -325,8 +339,47 @@ class Retriever:
         order = np.argsort(-s, kind="stable")
         return idx[order], s[order]
 
+    # ------------------------------------------------------------------------------------------------ versions
+    def live(self, qa: QueryAnalysis | None) -> np.ndarray:
+        """Which clauses speak for the law the question is asked under: the current versions, or on `qa.as_of` the
+        versions in force that day (ingest.versions.in_force_on)."""
+        day = getattr(qa, "as_of", None)
+        if not day:
+            return self.current
+        m = self._live.get(day)
+        if m is None:
+            st = self.standing(day)
+            m = np.array([st.get(u.doc.id) == "in_force" for u in self.zh_units])
+            if len(self._live) > 64:
+                self._live.clear()
+            self._live[day] = m
+        return m
+
+    def standing(self, day: str | None) -> dict[str, str]:
+        """doc id -> in_force | superseded | not_yet | draft | repealed on `day` (None: by the current flags)."""
+        if not day:
+            return {d.id: ("in_force" if d.current else "superseded") for d in self.docs.values()}
+        from ingest.versions import in_force_on
+
+        return in_force_on(self.docs.values(), day)
+
+    def not_yet_matches(self, qa: QueryAnalysis, k: int = 5) -> list[str]:
+        """On a dated question: the documents not yet in force that day whose clauses would be among the first k
+        today (the answer says they come into force later instead of silently leaving them out)."""
+        if not qa.as_of:
+            return []
+        st = self.standing(qa.as_of)
+        today = replace(qa, as_of=None)
+        _, fused, _ = self.first_stage(today)
+        out: list[str] = []
+        for i in np.argsort(-fused)[:k]:
+            d = self.unit_doc[i]
+            if np.isfinite(fused[i]) and st.get(d) == "not_yet" and d not in out:
+                out.append(d)
+        return out
+
     def _mask(self, qa: QueryAnalysis) -> np.ndarray:
-        m = self.current.copy()
+        m = self.live(qa).copy()
         if qa.version_hints:
             for i, u in enumerate(self.zh_units):
                 if not m[i] and (u.doc.version_year in qa.version_hints or "old" in qa.version_hints):
@@ -466,16 +519,17 @@ class Retriever:
                     return ep.text, ep.citation
         return None, None
 
-    def to_result(self, h: Hit) -> SearchResult:
+    def to_result(self, h: Hit, standing: dict[str, str] | None = None) -> SearchResult:
         p, d = h.pinpoint, h.unit.doc
+        st = (standing or {}).get(d.id) or ("in_force" if d.current else "superseded")
         en_text, en_cit = (self.english_of(p.id) if p.id != h.unit.prov.id else (h.text_en, h.citation_en))
         return SearchResult(
             provision_id=p.id, doc_id=d.id, doc_title=d.title, version=d.version or d.effective or "",
             article=h.unit.prov.article, paragraph=p.paragraph if p is not h.unit.prov else None,
-            citation=p.citation, score=round(h.score, 6), text=p.text, current=bool(d.current), incomplete=d.incomplete,
+            citation=p.citation, score=round(h.score, 6), text=p.text, current=st == "in_force", incomplete=d.incomplete,
             text_en=en_text, citation_en=en_cit,
             article_id=h.unit.prov.id, article_citation=h.unit.prov.citation, article_text=h.unit.prov.text,
-            short_title=d.short_title,
+            short_title=d.short_title, effective=d.effective, standing=st,
         )
 
 

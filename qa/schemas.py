@@ -23,12 +23,16 @@ class SearchResult(BaseModel):
     article_id: str | None = None  # the article (or guideline section) the pinpoint belongs to
     article_citation: str | None = None
     article_text: str | None = None  # whole article, verbatim
+    effective: str | None = None  # the date this version took (or takes) effect
+    standing: str | None = None  # on the as-of date (else today): in_force | superseded | not_yet
 
 
 class SearchResponse(BaseModel):
     query: str
     results: list[SearchResult]
     took_ms: float
+    as_of: str | None = None  # the date whose versions in force were searched (None: the current versions)
+    not_yet: list[str] = Field(default_factory=list)  # titles that would match but take effect after as_of
 
 
 class Citation(BaseModel):
@@ -57,3 +61,5 @@ class AskResponse(BaseModel):
     mode: str = "extractive"  # "extractive" | "llm"
     conclusion: str | None = None  # the memo's 结论 / Conclusion line (extractive answers)
     not_loaded: list[str] = Field(default_factory=list)  # registry keys of instruments the question turns on, not loaded
+    as_of: str | None = None  # the date the answer speaks as of: the versions in force then (None: current versions)
+    versions: list[str] = Field(default_factory=list)  # document ids relied on (the version of each instrument)

@@ -71,20 +71,25 @@ def get_answerer(store=None, use_llm: bool | None = None) -> Answerer:
     return _answerer
 
 
-def search_with(retriever: Retriever, question: str, k: int = 10) -> SearchResponse:
-    """The retriever's hits as the public SearchResponse (CLI `yigui search --json`, `GET /v1/search`, the app)."""
+def search_with(retriever: Retriever, question: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
+    """The retriever's hits as the public SearchResponse (CLI `yigui search --json`, `GET /v1/search`, the app);
+    `as_of` searches the versions in force on that date (ValueError names a malformed date)."""
     if not question or not question.strip():
         raise ValueError("the query is empty: give a question or keywords")
     t0 = time.perf_counter()
-    hits = retriever.search(question, k=k)
-    results = [retriever.to_result(h) for h in hits]
-    return SearchResponse(query=question, results=results, took_ms=round((time.perf_counter() - t0) * 1000, 2))
+    qa = retriever.analyse(question, as_of)
+    hits = retriever.search(question, k=k, qa=qa)
+    st = retriever.standing(qa.as_of)
+    results = [retriever.to_result(h, st) for h in hits]
+    not_yet = [retriever.docs[d].title for d in retriever.not_yet_matches(qa)]
+    return SearchResponse(query=question, results=results, took_ms=round((time.perf_counter() - t0) * 1000, 2),
+                          as_of=qa.as_of, not_yet=not_yet)
 
 
-def search(question: str, k: int = 10, store=None) -> SearchResponse:
+def search(question: str, k: int = 10, store=None, as_of: str | None = None) -> SearchResponse:
     if not question or not question.strip():
         raise ValueError("the query is empty: give a question or keywords")
-    return search_with(get_retriever(store), question, k)
+    return search_with(get_retriever(store), question, k, as_of)
 
 
 def reset() -> None:
@@ -105,5 +110,5 @@ def is_ready() -> bool:
     return _retriever is not None
 
 
-def ask(question: str, use_llm: bool | None = None, store=None) -> AskResponse:
-    return get_answerer(store, use_llm=use_llm).ask(question)
+def ask(question: str, use_llm: bool | None = None, store=None, as_of: str | None = None) -> AskResponse:
+    return get_answerer(store, use_llm=use_llm).ask(question, as_of=as_of)

@@ -29,6 +29,38 @@ STOP_EN = set(
 VERSION_OLD = re.compile(r"旧版|原版|修订前|修正前|修改前|老版|上一版|old version|previous version|former version|"
                          r"before (the )?(amendment|revision)", re.I)
 YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|版|revision|version|edition|text)?", re.I)
+_MONTHS = "january february march april may june july august september october november december".split()
+_MON = "|".join(_MONTHS)
+# a date the question names (facts on a day, "as of" a day): the version in force then answers it. A bare year is a
+# version hint (YEAR), not a date, except after 截至/as of.
+DATE_IN_Q = [
+    (re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), lambda m: (m[1], m[2], m[3])),
+    (re.compile(r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b"), lambda m: (m[1], m[2], m[3])),
+    (re.compile(rf"\b(\d{{1,2}})\s+({_MON})\s*,?\s+((?:19|20)\d{{2}})\b", re.I),
+     lambda m: (m[3], str(_MONTHS.index(m[2].lower()) + 1), m[1])),
+    (re.compile(rf"\b({_MON})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+((?:19|20)\d{{2}})\b", re.I),
+     lambda m: (m[3], str(_MONTHS.index(m[1].lower()) + 1), m[2])),
+    (re.compile(r"(?:截至|截止到?)\s*((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?"), lambda m: (m[1], m[2], None)),
+    (re.compile(rf"\bas of\s+(?:({_MON})\s+)?((?:19|20)\d{{2}})\b", re.I),
+     lambda m: (m[2], str(_MONTHS.index(m[1].lower()) + 1) if m[1] else None, None)),
+]
+
+
+def date_in_question(text: str) -> str | None:
+    """The first date the question names, as ISO (a month or a year alone: its last day); None when it names none."""
+    from ingest.versions import parse_day
+
+    for rx, parts in DATE_IN_Q:
+        m = rx.search(text)
+        if m:
+            y, mo, d = parts(m)
+            try:
+                return parse_day("-".join(x for x in (y, mo and mo.zfill(2), d and d.zfill(2)) if x))
+            except ValueError:
+                continue
+    return None
+
+
 PENALTY = re.compile(r"罚|处罚|罚款|法律责任|吊销|没收|追究|后果|penalt|fine[sd]?\b|sanction|liab|punish|consequence",
                      re.I)
 
@@ -57,6 +89,7 @@ class QueryAnalysis:
     core_tokens: list[str] = field(default_factory=list)  # zh_tokens without words that describe the whole domain
     core_text: str = ""  # the question without those words (for a second dense query)
     mentions_ai: bool = False
+    as_of: str | None = None  # ISO date the answer speaks as of (request's --as-of, else a date the question names)
 
 
 def detect_lang(text: str) -> str:

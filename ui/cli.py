@@ -12,8 +12,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# ingest/diff · db start|stop|status · obligations · search/ask/eval · checklist/serve/ui/apikey
-for _area in ("ingest", "db", "obligations", "qa", "web"):
+# ingest/diff · db start|stop|status · obligations · search/ask/eval · changes · checklist/serve/ui/apikey
+for _area in ("ingest", "db", "obligations", "qa", "changes", "web"):
     importlib.import_module(f"ui.commands.{_area}").register(app)
 
 

@@ -12,6 +12,7 @@ downloads is the file `yigui checklist` writes.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import threading
@@ -23,9 +24,11 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from pydantic import BaseModel, Field
 
 from corpus import taxonomy
+from graph.changes import Horizon, ImpactReport, horizon, impact
 from graph.models import CorpusStats, DocumentItem, DocumentTree, ProvisionDetail
 from graph.obligations.model import MODALITIES, ObligationItem, ObligationPage
 from ingest.model import LEVEL_RANK
+from ingest.versions import in_force_on, parse_day, starts
 from qa import service
 from qa.service import EmptyGraph  # noqa: F401 - raised through the core: the faces catch it from here
 from qa.schemas import AskResponse, SearchResponse
@@ -242,16 +245,18 @@ class Filters(BaseModel):
     include_inherited: bool = True
     regulators: bool | None = Field(None, description="True: regulators' duties only; False: regulated parties' "
                                                        "only; None: both unless an actor is given")
+    as_of: str | None = Field(None, description="ISO date: the versions in force that day instead of the current ones")
+    in_force: list[str] | None = Field(None, description="the document ids in force on as_of (set by Core.filters)")
 
     def query_args(self) -> dict[str, Any]:
         return {"actor": self.actor, "stage": self.stage, "modality": self.modality, "doc": self.doc,
                 "level": self.level, "current_only": self.current_only, "include_inherited": self.include_inherited,
-                "regulator_duties": self.regulators}
+                "regulator_duties": self.regulators, "doc_ids": self.in_force}
 
     def described(self) -> dict[str, str | None]:
         """The filters as a register's About sheet states them."""
         return {"actor": self.actor, "stage": self.stage, "doc": self.doc, "modality": self.modality,
-                "level": self.level}
+                "level": self.level, "as_of": self.as_of}
 
 
 class Readiness(BaseModel):
@@ -296,7 +301,7 @@ class Core:
     # -- filters -------------------------------------------------------------------------------------------------
     def filters(self, *, actor: str | None = None, stage: str | None = None, modality: str | None = None,
                 doc: str | None = None, level: str | None = None, current_only: bool = True,
-                include_inherited: bool = True, regulators: bool | None = None) -> Filters:
+                include_inherited: bool = True, regulators: bool | None = None, as_of: str | None = None) -> Filters:
         """Validate and resolve filter values (ids, Chinese or English names, aliases); an unknown value raises
         InvalidFilter listing the valid ones — never an empty result that looks like 'no obligations'."""
         def tax(kind: str, value: str | None) -> str | None:
@@ -320,8 +325,21 @@ class Core:
             if doc not in known:
                 raise InvalidFilter("doc", doc, f"unknown doc {doc!r}: no such document or instrument is loaded — "
                                     f"use one of {', '.join(known)}", known)
+        day, in_force = self.as_of(as_of), None
+        if day:
+            st = in_force_on(self.queries.documents(), day)
+            in_force = sorted(d for d, v in st.items() if v == "in_force")
         return Filters(actor=a, stage=s, modality=modality or None, doc=doc or None, level=level or None,
-                       current_only=current_only, include_inherited=include_inherited, regulators=regulators)
+                       current_only=current_only, include_inherited=include_inherited, regulators=regulators,
+                       as_of=day, in_force=in_force)
+
+    @staticmethod
+    def as_of(value: str | None) -> str | None:
+        """An as-of date as ISO, or InvalidFilter naming the value and the forms accepted."""
+        try:
+            return parse_day(value)
+        except ValueError as exc:
+            raise InvalidFilter("as_of", str(value), str(exc)) from exc
 
     def document_ids(self) -> list[str]:
         """Ids a `doc` filter accepts: every loaded Chinese document and its instrument."""
@@ -354,9 +372,11 @@ class Core:
     def register(self, f: Filters, fmt: str, *, title: str | None = None, group: str = "instrument",
                  filled: list | None = None, merged_from: str | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 max_rows: int = MAX_REGISTER_ROWS) -> RegisterFile:
+                 max_rows: int = MAX_REGISTER_ROWS, changes_since: str | None = None) -> RegisterFile:
         """An obligations register file (ui.export writers over ui.register rows); `filled` (rows read back from a
-        register the user filled in) carries their tracking columns over and flags changed clauses."""
+        register the user filled in) carries their tracking columns over and flags changed clauses;
+        `changes_since` (YYYY-MM-DD) flags the rows an amendment that took effect after that date added, changed,
+        renumbered or re-sanctioned (graph.changes.impact against the version before it)."""
         from ui import export, register
 
         if fmt not in export.FORMATS:
@@ -368,11 +388,14 @@ class Core:
         rows = register.rows_from_obligations(self.all_obligations(f, max_rows=max_rows, progress=progress))
         facts = register.facts(self.queries, {r.doc_id for r in rows})
         report = None
+        if changes_since:
+            self._flag_amended(rows, changes_since)
         if filled is not None:
             report = register.merge(rows, filled)
             facts.merged_from = merged_from
             facts.merge_counts = {"kept": report.kept, "changed": report.changed, "new": report.new}
-        data = export.render(rows, fmt, title=title or "义务登记册 Obligations register", filters=f.described(),
+        data = export.render(rows, fmt, title=title or "义务登记册 Obligations register",
+                             filters={**f.described(), "changes_since": changes_since},
                              facts=facts, group=group, removed=report.removed if report else (),
                              progress=progress)
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", "-".join(x for x in ("checklist", f.actor, f.stage, f.doc) if x))
@@ -382,22 +405,26 @@ class Core:
                             removed=len(report.removed) if report else 0)
 
     # -- questions -----------------------------------------------------------------------------------------------
-    def search(self, q: str, k: int = 10, *, wait: bool = True) -> SearchResponse:
-        """Clauses ranked for a query; wait=False raises WarmingUp while the index is first built (the API's 503)."""
+    def search(self, q: str, k: int = 10, *, wait: bool = True, as_of: str | None = None) -> SearchResponse:
+        """Clauses ranked for a query; wait=False raises WarmingUp while the index is first built (the API's 503);
+        as_of (YYYY-MM-DD): the versions in force that day."""
         if not q or not q.strip():
             raise InvalidFilter("q", q, "the query is blank: give a question or keywords, e.g. 单独同意")
+        day = self.as_of(as_of)
         retriever = self.backend.retriever if wait else self.backend.qa_now("retriever")
-        return service.search_with(retriever, q, k)
+        return service.search_with(retriever, q, k, day)
 
     def ask(self, question: str, k: int | None = None, *, wait: bool = True,
-            use_llm: bool | None = None) -> AskResponse:
-        """An answer with pinpoint citations; use_llm None: the LLM when one is configured (YIGUI_LLM_*)."""
+            use_llm: bool | None = None, as_of: str | None = None) -> AskResponse:
+        """An answer with pinpoint citations; use_llm None: the LLM when one is configured (YIGUI_LLM_*); as_of
+        (YYYY-MM-DD): from the versions in force that day."""
         if not question or not question.strip():
             raise InvalidFilter("question", question, "the question is blank: send the question text")
+        day = self.as_of(as_of)
         answerer = self.backend.answerer if wait else self.backend.qa_now("answerer")
         if use_llm is not None:
             answerer = service.get_answerer(self.backend.store, use_llm=use_llm)
-        return answerer.ask(question, k=k) if k else answerer.ask(question)
+        return answerer.ask(question, k=k, as_of=day) if k else answerer.ask(question, as_of=day)
 
     def retriever(self):
         """The warm retriever (evaluation runs over it)."""
@@ -427,6 +454,69 @@ class Core:
 
     def documents(self) -> list[DocumentItem]:
         return self.queries.documents()
+
+    # -- versions and change impact -------------------------------------------------------------------------------
+    def _flag_amended(self, rows: list, since: str) -> None:
+        """Set each register row's 变更 Change cell from the amendments in force after `since` (see register)."""
+        day = self.as_of(since)
+        if not day:
+            return
+        docs = {r.doc_id for r in rows}
+        flags: dict[tuple[str, str], str] = {}
+        for item in horizon(self.queries, day, "9999-12-31").items:
+            if item.kind != "amendment" or item.doc_id not in docs:
+                continue
+            rep = impact(self.queries, item.previous, item.doc_id)
+            head = f"{item.doc_id}（{item.effective}起施行 in force）"
+            for c in rep.rows:
+                k = c.new_key or c.key
+                text = {"added": f"新增 added by {head}",
+                        "changed": f"修改 changed by {head}\n原文 Previous ({c.old_citation}): {c.old_text}",
+                        "renumbered": f"条号变更 renumbered by {head}: {c.old_citation} → {c.new_citation}",
+                        "penalty_changed": f"罚则变更 penalty changed by {head}: "
+                                           f"{'；'.join(c.old_penalties) or '—'} → {'；'.join(c.new_penalties) or '—'}",
+                        }.get(c.change)
+                if text:
+                    flags[(item.doc_id, k)] = text
+        for r in rows:
+            t = flags.get((r.doc_id, r.key))
+            if t:
+                r.change = t
+
+    def changes(self, old: str, new: str | None = None) -> ImpactReport:
+        """What an amendment changed: the renumbering map and the register rows it touches. `new` None: the
+        version that follows `old` (or `old` names an instrument: its two latest versions). InvalidFilter names a
+        version that is not loaded."""
+        docs = [d for d in self.queries.documents() if (d.lang or "zh") == "zh"]
+        if new is None:
+            inst = next((d.instrument for d in docs if d.id == old), old)
+            group = sorted((d for d in docs if d.instrument == inst), key=lambda d: (starts(d), d.id))
+            if len(group) < 2:
+                multi = sorted({d.instrument for d in docs if sum(x.instrument == d.instrument for x in docs) > 1})
+                raise InvalidFilter("old", old, f"{old!r} has no other loaded version to compare with — instruments "
+                                    f"with several versions: {', '.join(multi)}", multi)
+            ids = [d.id for d in group]
+            if old in ids and ids.index(old) + 1 < len(ids):
+                old, new = old, ids[ids.index(old) + 1]
+            else:
+                old, new = ids[-2], ids[-1]
+        try:
+            return impact(self.queries, old, new)
+        except ValueError as exc:
+            raise InvalidFilter("old" if self.queries.document(old) is None else "new", new
+                                if self.queries.document(old) is not None else old, str(exc)) from exc
+
+    def horizon(self, since: str, until: str | None = None) -> Horizon:
+        """Versions that took or take effect after `since` (to `until`, default today), with what each changed,
+        and registered instruments of later date whose text is not loaded."""
+        day = self.as_of(since)
+        if not day:
+            raise InvalidFilter("since", str(since), "give the date to scan from, YYYY-MM-DD")
+        end = self.as_of(until) or datetime.date.today().isoformat()
+        from ingest import registry
+
+        loaded = {d.id for d in self.queries.documents()}
+        return horizon(self.queries, day, end, registry.status_table(loaded))
 
     def document_tree(self, doc_id: str) -> DocumentTree | None:
         return self.queries.document_tree(doc_id)

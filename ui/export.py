@@ -55,12 +55,14 @@ def taxonomy_options(kind: Literal["actor", "stage"]) -> list[tuple[str, str]]:
 def describe_filters(filters: dict[str, Any]) -> str:
     parts = []
     for key, name in (("actor", "主体 Actor"), ("stage", "阶段 Stage"), ("doc", "文件 Document"),
-                      ("modality", "类型 Modality"), ("level", "层级 Level")):
+                      ("modality", "类型 Modality"), ("level", "层级 Level"),
+                      ("as_of", "版本日期 As of (versions in force on)"),
+                      ("changes_since", "变更标注 Changes flagged since")):
         v = filters.get(key)
         if v:
             shown = label("actor", v) if key == "actor" else label("stage", v) if key == "stage" else v
             parts.append(f"{name}: {shown}")
-    return "；".join(parts) or "全部 All obligations"
+    return "；".join(parts) or "全部 All obligations (current versions)"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

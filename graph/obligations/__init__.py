@@ -28,11 +28,12 @@ def load(store, result: ExtractionResult, doc_ids: list[str] | None = None) -> d
 
 
 def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
-          include_inherited=True, limit=100, offset=0, regulator_duties=None) -> list[ObligationItem]:
-    """Obligations filtered by actor (incl. inherited roles, with the reason), stage, modality, document, level."""
+          include_inherited=True, limit=100, offset=0, regulator_duties=None, doc_ids=None) -> list[ObligationItem]:
+    """Obligations filtered by actor (incl. inherited roles, with the reason), stage, modality, document, level;
+    doc_ids (the versions in force on an as-of date) replaces current_only."""
     return _query_mod.query(store, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
                             current_only=current_only, include_inherited=include_inherited, limit=limit,
-                            offset=offset, regulator_duties=regulator_duties)
+                            offset=offset, regulator_duties=regulator_duties, doc_ids=doc_ids)
 
 
 def page(store, limit: int = 50, offset: int = 0, **filters) -> ObligationPage:

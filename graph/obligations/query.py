@@ -114,7 +114,8 @@ def official_english(clause: str, zh_text: str, en_text: str | None) -> str:
     return en_text.strip()
 
 
-def _where(store, actor, stage, modality, doc, level, current_only, include_inherited, regulator_duties):
+def _where(store, actor, stage, modality, doc, level, current_only, include_inherited, regulator_duties,
+           doc_ids=None):
     targets = None
     if actor:
         targets = actor_targets(resolve_actor(actor), include_inherited)
@@ -129,19 +130,22 @@ def _where(store, actor, stage, modality, doc, level, current_only, include_inhe
              "($f.doc IS NULL OR d.id = $f.doc OR d.instrument = $f.doc)",
              "($f.level IS NULL OR d.level = $f.level)",
              "($f.current = false OR d.current = true)",
+             "($f.docs IS NULL OR d.id IN $f.docs)",
              "($f.actors IS NULL OR any(x IN o.actors WHERE x IN $f.actors))",
              "($f.stage IS NULL OR $f.stage IN o.stage_ids)",
              "($f.reg IS NULL OR o.regulator_duty = $f.reg)"]
-    f = dict(modality=modality, doc=doc, level=level, current=bool(current_only),
+    # doc_ids (the versions in force on an as-of date) replaces the current flag: on 2023-06-01 mdsr-2021 applied
+    f = dict(modality=modality, doc=doc, level=level, current=bool(current_only) and doc_ids is None,
+             docs=sorted(doc_ids) if doc_ids is not None else None,
              actors=list(targets) if targets is not None else None, stage=stage_id, reg=regulator_duties)
     return targets, " AND ".join(where), {"f": f}
 
 
 def count(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
-          include_inherited=True, regulator_duties: bool | None = None) -> int:
+          include_inherited=True, regulator_duties: bool | None = None, doc_ids=None) -> int:
     """How many obligations the filters match (the total behind a page)."""
     _, where, params = _where(store, actor, stage, modality, doc, level, current_only, include_inherited,
-                              regulator_duties)
+                              regulator_duties, doc_ids)
     rows = store.read("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
                      f"WHERE {where} RETURN count(o) AS n", **params)
     return int(rows[0]["n"]) if rows else 0
@@ -157,11 +161,12 @@ def page(store, limit=50, offset=0, **filters) -> ObligationPage:
 
 
 def query(store, actor=None, stage=None, modality=None, doc=None, level=None, current_only=True,
-          include_inherited=True, limit=100, offset=0, regulator_duties: bool | None = None) -> list[ObligationItem]:
+          include_inherited=True, limit=100, offset=0, regulator_duties: bool | None = None,
+          doc_ids=None) -> list[ObligationItem]:
     """Rows, highest legal rank first, then document order (see ObligationItem for the fields); each inherited row
     says why it applies (`inherited_via`: the chain of role ids and the reason)."""
     targets, where, params = _where(store, actor, stage, modality, doc, level, current_only, include_inherited,
-                                    regulator_duties)
+                                    regulator_duties, doc_ids)
     cypher = ("MATCH (o:Obligation)-[:DERIVED_FROM]->(p:Provision) MATCH (d:Document {id: o.doc_id}) "
               f"WHERE {where} "
               "OPTIONAL MATCH (e:Provision)-[:TRANSLATION_OF]->(p) "

@@ -59,6 +59,33 @@ def test_ask_in_english_then_follow_the_citation(shared_backend):
     assert "separate consent" in page  # the official English text
 
 
+def test_ask_as_of_a_date_answers_from_the_version_then_in_force(shared_backend):
+    import datetime
+
+    at = start(shared_backend)
+    at.date_input(key="as_of").set_value(datetime.date(2025, 6, 1))
+    at = ask(at, "网络运营者收集、使用个人信息应当遵循什么原则？")
+    page = html(at)
+    assert "《网络安全法》第四十一条" in page and "《网络安全法》第四十三条" not in page  # CSL 2016 numbering
+    assert any("截至 as of 2025-06-01" in c.value for c in at.caption)
+    assert any("（2025年修正）自2026-01-01起施行" in i.value for i in at.info)
+
+
+def test_obligations_as_of_a_date(shared_backend):
+    import datetime
+
+    at = start(shared_backend, page="obligations", f_doc="mdsr-2021", f_current=False)
+    at.date_input(key="f_as_of").set_value(datetime.date(2023, 6, 1))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.dataframe, [i.value for i in at.info]
+    versions = set(at.dataframe[0].value["文件 Document"])
+    assert versions and all(v.startswith("医疗器械监督管理条例 2021") for v in versions), versions
+    at.date_input(key="f_as_of").set_value(datetime.date(2025, 6, 1))  # the 2021 text was superseded by then
+    at.run()
+    assert not at.dataframe and any("No obligations match" in i.value for i in at.info)
+
+
 def test_clause_in_context_from_a_citation(shared_backend):
     at = start(shared_backend, page="clause", clause_query="《数据安全法》第二十七条")
     page = html(at)

@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph.changes import Horizon, ImpactReport
 from graph.obligations.model import MODALITIES
 from ingest.settings import settings as env_settings
 from qa.schemas import AskResponse, SearchResponse
@@ -238,14 +239,16 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
     @app.post("/v1/ask", response_model=AskResponse, tags=["qa"], responses=responses(*AUTH, *BODY, "warming-up", "nothing-loaded"))
     def ask(body: AskRequest, _: ApiKey = Depends(authenticated)):
         """Answer a compliance question (Chinese or English) from the clauses, every sentence cited."""
-        return run(lambda: core.ask(body.question, k=body.k, wait=False))
+        return run(lambda: core.ask(body.question, k=body.k, wait=False, as_of=body.as_of))
 
     @app.get("/v1/search", response_model=SearchResponse, tags=["qa"],
              responses=responses(*AUTH, "invalid-request", "warming-up", "nothing-loaded"))
     def search(q: str = Query(min_length=1, max_length=500, pattern=r"\S", description="query, Chinese or English"),
-               k: int = Query(10, ge=1, le=50), _: ApiKey = Depends(authenticated)):
+               k: int = Query(10, ge=1, le=50),
+               as_of: str | None = Query(None, max_length=20, description="YYYY-MM-DD: the versions in force then"),
+               _: ApiKey = Depends(authenticated)):
         """Clauses ranked for a query (hybrid lexical + dense + graph retrieval)."""
-        return run(lambda: core.search(q, k, wait=False))
+        return run(lambda: core.search(q, k, wait=False, as_of=as_of))
 
     # ------------------------------------------------------------ clauses
     @app.get("/v1/provisions/{provision_id:path}", response_model=ProvisionDetail, tags=["clauses"],
@@ -265,6 +268,28 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         items = run(core.documents)
         return DocumentList(items=items, total=len(items), count=len(items))
 
+    # ------------------------------------------------------------ versions
+    @app.get("/v1/changes", response_model=Horizon, tags=["versions"],
+             responses=responses(*AUTH, "invalid-request"))
+    def changes(since: str = Query(min_length=4, max_length=20, description="YYYY-MM-DD: scan from this date"),
+                until: str | None = Query(None, max_length=20, description="YYYY-MM-DD: 'in force' up to this "
+                                                                          "date (default today)"),
+                _: ApiKey = Depends(authenticated)):
+        """Horizon scan: every loaded version that took or takes effect after `since`, with what it changed
+        (article links and register rows against the version before it), and later registered instruments whose
+        text is not loaded."""
+        return run(lambda: core.horizon(since, until))
+
+    @app.get("/v1/changes/impact", response_model=ImpactReport, tags=["versions"],
+             responses=responses(*AUTH, "invalid-request", "unknown-filter-value"))
+    def change_impact(old: str = Query(min_length=1, max_length=200, description="older version (csl-2016) or an "
+                                                                                  "instrument (csl)"),
+                      new: str | None = Query(None, max_length=200, description="newer version (default: the next)"),
+                      _: ApiKey = Depends(authenticated)):
+        """What an amendment changed: the renumbering map (old article -> new article, identical or edited; added
+        and removed articles) and the register rows added, removed, changed or renumbered."""
+        return run(lambda: core.changes(old, new))
+
     # ------------------------------------------------------------ obligations
     @app.get("/v1/obligations", response_model=ObligationPage, tags=["obligations"],
              responses=responses(*AUTH, "invalid-request", "unknown-filter-value"))
@@ -276,6 +301,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         level: str | None = Query(None, max_length=100, description="law | administrative_regulation | …"),
         current_only: bool = True,
         include_inherited: bool = True,
+        as_of: str | None = Query(None, max_length=20, description="YYYY-MM-DD: the versions in force then"),
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0, le=1_000_000, description="rows to skip (the previous page's next_offset)"),
         _: ApiKey = Depends(authenticated),
@@ -284,7 +310,7 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         `next_offset` is null on the last page."""
         def go():
             f = core.filters(actor=actor, stage=stage, modality=modality, doc=doc, level=level,
-                             current_only=current_only, include_inherited=include_inherited)
+                             current_only=current_only, include_inherited=include_inherited, as_of=as_of)
             return core.obligations(f, limit=limit, offset=offset)
         return run(go)
 
@@ -299,9 +325,9 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         def go():
             f = core.filters(actor=body.actor, stage=body.stage, modality=body.modality, doc=body.doc,
                              level=body.level, current_only=body.current_only,
-                             include_inherited=body.include_inherited)
+                             include_inherited=body.include_inherited, as_of=body.as_of)
             return core.register(f, body.format, title=body.title, group=body.group,
-                                 max_rows=settings.max_checklist_rows)
+                                 max_rows=settings.max_checklist_rows, changes_since=body.changes_since)
         out = run(go)
         return Response(out.data, media_type=out.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{out.filename}"',

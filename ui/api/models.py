@@ -17,6 +17,8 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Chinese or English compliance "
                                                                                    "question")
     k: int | None = Field(default=None, ge=1, le=50, description="how many clauses to retrieve (default: the pipeline's)")
+    as_of: str | None = Field(default=None, max_length=20, description="YYYY-MM-DD: answer from the versions in force "
+                              "on that date (default: the current versions)", examples=["2023-06-01"])
 
 
 class ChecklistRequest(BaseModel):
@@ -34,6 +36,11 @@ class ChecklistRequest(BaseModel):
     title: str | None = Field(default=None, max_length=200)
     group: Literal["instrument", "stage"] = Field(default="instrument", description="DOCX sections: by instrument "
                                                   "(legal rank order) or by lifecycle stage")
+    changes_since: str | None = Field(default=None, max_length=20, description="YYYY-MM-DD: flag the rows that "
+                                      "amendments in force after this date added, changed, renumbered or "
+                                      "re-sanctioned (the 变更 Change column)", examples=["2025-01-01"])
+    as_of: str | None = Field(default=None, max_length=20, description="YYYY-MM-DD: answer from the versions in force "
+                              "on that date (default: the current versions)", examples=["2023-06-01"])
 
 
 class DocumentList(BaseModel):

@@ -28,13 +28,16 @@ def obligations(
     limit: int = typer.Option(100, "--limit", "-n", min=1, max=5000),
     offset: int = typer.Option(0, "--offset", min=0),
     as_json: bool = typer.Option(False, "--json", help="print the page as JSON (the shape of GET /v1/obligations)"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD: use the versions in force on that date (e.g. "
+                                                    "2023-06-01 reads MDSR 2021, 2025-06-01 MDSR 2024)"),
 ) -> None:
     """List obligations with their pinpoint citations, filtered by actor, stage, modality and document."""
     from ui.cli_support import emit_json, open_core
 
     with open_core() as core:
         f = core_filters(core, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
-                         current_only=not all_versions, include_inherited=not no_inherited, regulators=regulators)
+                         current_only=not all_versions, include_inherited=not no_inherited, regulators=regulators,
+                         as_of=as_of)
         page = core.obligations(f, limit=limit, offset=offset)
     if as_json:
         emit_json(page)
@@ -76,7 +79,7 @@ def core_filters(core, **raw):
     except InvalidFilter as exc:
         from rich.markup import escape
 
-        err.print(f"[red]✗[/red] --{exc.field} {escape(repr(exc.value))}: {escape(exc.message)}")
+        err.print(f"[red]✗[/red] --{exc.field.replace('_', '-')} {escape(repr(exc.value))}: {escape(exc.message)}")
         raise typer.Exit(2)
 
 

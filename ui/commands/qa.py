@@ -46,25 +46,41 @@ def _questions(question: str | None, queries: Path | None) -> list[str]:
     return qs
 
 
+def _as_of(value: str | None) -> str | None:
+    """--as-of as ISO, or exit 2 saying which forms work (before any index is loaded)."""
+    from ingest.versions import parse_day
+
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        err.print(f"[red]--as-of[/red]: {exc}")
+        raise typer.Exit(2)
+
+
 def search(
     question: str = typer.Argument(None, help="the question (Chinese or English)"),
     k: int = typer.Option(10, "-k", "--top", min=1, max=100, help="number of clauses to return"),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per question"),
     queries: Path = typer.Option(None, "--queries", help="file with one question per line (answered in order)"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD: use the versions in force on that date (e.g. "
+                                                    "2023-06-01 reads MDSR 2021, 2025-06-01 MDSR 2024)"),
 ) -> None:
     """Hybrid search over the clauses: article-level results with paragraph pinpoints, current versions first."""
     qs = _questions(question, queries)
+    day = _as_of(as_of)
     with open_core() as core:
         core.retriever()
         for q in qs:
-            _show_hits(core.search(q, k=k), q, as_json)
+            _show_hits(core.search(q, k=k, as_of=day), q, as_json)
 
 
 def _show_hits(res, q: str, as_json: bool) -> None:
     if as_json:
         emit_json(res)
         return
-    out.rule(f"{q}  ({res.took_ms:.0f} ms)")
+    out.rule(f"{q}  ({res.took_ms:.0f} ms)" + (f"  as of {res.as_of}" if res.as_of else ""))
+    for t in res.not_yet:
+        out.print(f"[yellow]not yet in force on {res.as_of}:[/yellow] {t}")
     for i, r in enumerate(res.results, 1):
         flag = ("" if r.current else " [yellow](superseded version)[/yellow]") + (
             " [yellow](incomplete text)[/yellow]" if r.incomplete else "")
@@ -79,20 +95,23 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="one JSON object per question"),
     queries: Path = typer.Option(None, "--queries", help="file with one question per line (answered in order)"),
     llm: bool = typer.Option(None, "--llm/--no-llm", help="use the LLM configured by YIGUI_LLM_* (default: if configured)"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD: use the versions in force on that date (e.g. "
+                                                    "2023-06-01 reads MDSR 2021, 2025-06-01 MDSR 2024)"),
 ) -> None:
     """Answer a compliance question from the clauses, every sentence cited; abstains when nothing fits."""
     qs = _questions(question, queries)
+    day = _as_of(as_of)
     with open_core() as core:
         core.retriever()
         for q in qs:
-            _show_answer(core.ask(q, use_llm=llm), q, as_json)
+            _show_answer(core.ask(q, use_llm=llm, as_of=day), q, as_json)
 
 
 def _show_answer(res, q: str, as_json: bool) -> None:
     if as_json:
         emit_json(res)
         return
-    out.rule(q)
+    out.rule(q + (f"  as of {res.as_of}" if res.as_of else ""))
     out.print(("[bold yellow]Abstained.[/bold yellow] " if res.abstained else "") + res.answer)
     for c in res.citations:
         out.print(f"\n[bold]{c.citation}[/bold]  [dim]{c.doc_title} {c.version or ''}[/dim]\n{c.quote}")

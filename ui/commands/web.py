@@ -37,6 +37,10 @@ def checklist(
     group: str = typer.Option("instrument", "--group", help="DOCX sections: instrument | stage"),
     merge: Path = typer.Option(None, "--merge", help="a filled register (.xlsx or .csv exported earlier): what was "
                                "typed in its tracking columns is carried over; changed clauses are flagged"),
+    changes_since: str = typer.Option(None, "--changes-since", help="YYYY-MM-DD: flag the rows amendments in force "
+                                      "after this date added, changed, renumbered or re-sanctioned (变更 column)"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD: use the versions in force on that date (e.g. "
+                                                    "2023-06-01 reads MDSR 2021, 2025-06-01 MDSR 2024)"),
 ) -> None:
     """Export an obligations register: one row per obligation, highest legal rank first, with its pinpoint
     citation, verbatim clause, condition, required elements, penalties (tiers), and tracking columns (Owner,
@@ -58,6 +62,12 @@ def checklist(
               "(or give -o a file ending in one of them)")
     if group not in export.GROUPS:
         _fail(f"--group {group!r}: choose one of {', '.join(export.GROUPS)}")
+    from ingest.versions import parse_day
+
+    try:
+        parse_day(changes_since)
+    except ValueError as exc:
+        _fail(f"--changes-since: {exc}")
     filled = None
     if merge is not None:
         if not merge.is_file():
@@ -68,12 +78,12 @@ def checklist(
             _fail(f"--merge: {exc}")
     with open_core() as core:
         f = core_filters(core, actor=actor, stage=stage, modality=modality, doc=doc, level=level,
-                         current_only=not all_versions, include_inherited=not no_inherited)
+                         current_only=not all_versions, include_inherited=not no_inherited, as_of=as_of)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       transient=True, console=Console(stderr=True)) as bar:
             t = bar.add_task(f"building the {fmt} register", total=None)
             result = core.register(f, fmt, title=title, group=group, filled=filled,
-                                   merged_from=merge.name if merge else None,
+                                   merged_from=merge.name if merge else None, changes_since=changes_since,
                                    progress=lambda done, total: bar.update(t, completed=done, total=total or None))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(result.data)

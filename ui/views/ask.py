@@ -18,6 +18,9 @@ def page_ask() -> None:
     with st.form("ask_form", clear_on_submit=False, border=False):
         q = st.text_area("问题 Question", key="question", height=90,
                          placeholder="例如：医院用患者病历训练诊断模型，需要取得患者的单独同意吗？")
+        as_of = st.date_input("适用日期（可选）As of (optional)", value=None, key="as_of", format="YYYY-MM-DD",
+                              help="按该日有效的版本回答，例如 2023-06-01 适用《医疗器械监督管理条例》2021年版。"
+                                   "Answer from the versions in force on that date.")
         submitted = st.form_submit_button("提问 Ask", type="primary")
     cols = st.columns(len(EXAMPLES))
     for i, (c, ex) in enumerate(zip(cols, EXAMPLES)):
@@ -32,7 +35,8 @@ def page_ask() -> None:
             st.warning("请输入问题。Please type a question.")
             return
         with st.spinner("检索条文并组织回答… Retrieving clauses and composing the answer…"):
-            resp = call(Core(backend()).ask, q)
+            as_of = st.session_state.get("as_of")
+            resp = call(Core(backend()).ask, q, as_of=as_of.isoformat() if as_of else None)
         st.session_state["answer"] = plain(resp)
     resp = st.session_state.get("answer")
     if resp:
@@ -89,6 +93,8 @@ def render_answer(resp: dict) -> None:
     if resp.get("answer"):
         st.markdown(f"<div class='yg-answer'>{_linkify(resp['answer'], citations)}</div>", unsafe_allow_html=True)
     meta = [f"{len(citations)} 条引用 citations", mode]
+    if resp.get("as_of"):
+        meta.insert(0, f"截至 as of {resp['as_of']}")
     if took is not None:
         meta.append(f"{took / 1000:.1f} s")
     st.caption(" · ".join(meta))

@@ -28,11 +28,14 @@ def _filters_ui() -> dict[str, Any]:
     level = c5.selectbox("层级 Level", list(LEVELS), format_func=LEVELS.get, key="f_level")
     with c6:
         current_only = st.checkbox("仅现行版本 Current versions only", value=True, key="f_current")
+        as_of = st.date_input("适用日期 As of", value=None, key="f_as_of", format="YYYY-MM-DD",
+                              help="该日有效的版本（替代“仅现行版本”）。The versions in force on that date.")
         inherited = st.checkbox("含上位角色义务 Include inherited roles", value=True, key="f_inherited",
                                 help="例如注册人也承担“注册人、备案人”的义务。E.g. a registrant also bears the duties of "
                                      "registrants-or-filers.")
     return {"actor": actor or None, "stage": stage or None, "modality": modality or None, "doc": doc or None,
-            "level": level or None, "current_only": current_only, "include_inherited": inherited}
+            "level": level or None, "current_only": current_only, "include_inherited": inherited,
+            "as_of": as_of.isoformat() if as_of else None}
 
 
 PAGE_SIZE = 100
