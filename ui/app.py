@@ -11,6 +11,7 @@ from ui.views.ask import page_ask
 from ui.views.clause import page_clause
 from ui.views.common import CSS, PAGES, backend, call, docs_by_id, open_clause
 from ui.views.corpus import page_corpus
+from ui.views.applicability import page_applicability
 from ui.views.obligations import page_obligations
 
 QUERY_PARAMS = ("clause", "page", "actor", "stage", "modality", "doc", "level", "q")
@@ -99,7 +100,8 @@ def main() -> None:
             st.error(msg)
         st.info("请更正链接，或在左侧选择页面。Correct the link, or choose a page on the left.")
         return
-    {"ask": page_ask, "clause": page_clause, "obligations": page_obligations, "corpus": page_corpus}[
+    {"ask": page_ask, "clause": page_clause, "obligations": page_obligations, "applicability": page_applicability,
+     "corpus": page_corpus}[
         st.session_state["page"]]()
 
 

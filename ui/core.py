@@ -24,6 +24,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from pydantic import BaseModel, Field
 
 from corpus import taxonomy
+from graph.applicability import Applicability, Profile, applicable
 from graph.changes import Horizon, ImpactReport, horizon, impact
 from graph.models import CorpusStats, DocumentItem, DocumentTree, ProvisionDetail
 from graph.obligations.model import MODALITIES, ObligationItem, ObligationPage
@@ -505,6 +506,40 @@ class Core:
         except ValueError as exc:
             raise InvalidFilter("old" if self.queries.document(old) is None else "new", new
                                 if self.queries.document(old) is not None else old, str(exc)) from exc
+
+    def applicable(self, profile: Profile, as_of: str | None = None) -> Applicability:
+        """The obligations that apply to an organisation/product profile across every loaded instrument, each with
+        why (graph.applicability); as_of: the versions in force that day."""
+        day = self.as_of(as_of)
+        docs = None
+        if day:
+            st = in_force_on(self.queries.documents(), day)
+            docs = sorted(d for d, v in st.items() if v == "in_force")
+        return applicable(self.queries, profile, as_of_docs=docs)
+
+    def applicable_register(self, profile: Profile, fmt: str, *, as_of: str | None = None) -> tuple[Applicability,
+                                                                                                    RegisterFile]:
+        """The applicable set as a register file (the `yigui checklist` writers): the 主体 cell says why each row
+        applies; the About sheet names the profile, and the relevant instruments whose text is not loaded."""
+        from ui import export, register
+
+        if fmt not in export.FORMATS:
+            raise InvalidFilter("format", fmt, f"format {fmt!r} is not supported: choose one of "
+                                f"{', '.join(export.FORMATS)}", export.FORMATS)
+        res = self.applicable(profile, as_of)
+        rows = register.rows_from_obligations(r.obligation for r in res.rows)
+        why = {r.obligation.id: "；".join(r.why) for r in res.rows}
+        for row in rows:
+            row.inherited_via = why.get(row.id)
+        facts = register.facts(self.queries, {r.doc_id for r in rows})
+        missing = "；".join(f"{m['title']}（{m['subject']}）" for m in res.not_loaded)
+        filters = {"profile": profile.name, "as_of": self.as_of(as_of),
+                   "not_loaded": missing or None}
+        data = export.render(rows, fmt, title=f"适用义务 Applicable obligations — {profile.name}", filters=filters,
+                             facts=facts)
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"applicable-{profile.name}")[:80]
+        return res, RegisterFile(data=data, format=fmt, media_type=export.MEDIA_TYPES[fmt], filename=f"{stem}.{fmt}",
+                                 rows=len(rows))
 
     def horizon(self, since: str, until: str | None = None) -> Horizon:
         """Versions that took or take effect after `since` (to `until`, default today), with what each changed,

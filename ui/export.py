@@ -57,7 +57,8 @@ def describe_filters(filters: dict[str, Any]) -> str:
     for key, name in (("actor", "主体 Actor"), ("stage", "阶段 Stage"), ("doc", "文件 Document"),
                       ("modality", "类型 Modality"), ("level", "层级 Level"),
                       ("as_of", "版本日期 As of (versions in force on)"),
-                      ("changes_since", "变更标注 Changes flagged since")):
+                      ("changes_since", "变更标注 Changes flagged since"), ("profile", "适用画像 Profile"),
+                      ("not_loaded", "相关但未收录 Relevant, text not loaded")):
         v = filters.get(key)
         if v:
             shown = label("actor", v) if key == "actor" else label("stage", v) if key == "stage" else v

@@ -86,6 +86,20 @@ def test_obligations_as_of_a_date(shared_backend):
     assert not at.dataframe and any("No obligations match" in i.value for i in at.info)
 
 
+def test_applicability_page_lists_rows_with_why(shared_backend):
+    at = start(shared_backend, page="applicability")
+    at.multiselect(key="ap_roles").set_value(["md-registrant"])
+    at.selectbox(key="ap_class").select("III")
+    at.checkbox(key="ap_data_health").check()
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    table = at.dataframe[0].value
+    assert "《个人信息保护法》第二十九条" in list(table["出处 Citation"])
+    assert any("data.health" in w or "data.personal_information" in w for w in table["适用理由 Why it applies"])
+    assert "ap_dl_xlsx" in {b.key for b in at.get("download_button")}
+
+
 def test_clause_in_context_from_a_citation(shared_backend):
     at = start(shared_backend, page="clause", clause_query="《数据安全法》第二十七条")
     page = html(at)

@@ -21,13 +21,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph.applicability import Applicability
 from graph.changes import Horizon, ImpactReport
 from graph.obligations.model import MODALITIES
 from ingest.settings import settings as env_settings
 from qa.schemas import AskResponse, SearchResponse
 from ui import export
 from ui.api.limits import BodyLimit, RateLimiter
-from ui.api.models import (AskRequest, ChecklistRequest, DocumentList, Health, ObligationPage,
+from ui.api.models import (ApplicabilityRequest, AskRequest, ChecklistRequest, DocumentList, Health, ObligationPage,
                            ProvisionDetail, Readiness)
 from ui.api.problems import TYPES, ApiProblem, problem_media_types, problem_response, responses
 from ui.apikeys import ApiKey, KeyStore
@@ -289,6 +290,21 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         """What an amendment changed: the renumbering map (old article -> new article, identical or edited; added
         and removed articles) and the register rows added, removed, changed or renumbered."""
         return run(lambda: core.changes(old, new))
+
+    @app.post("/v1/applicability", response_model=Applicability, tags=["obligations"],
+              responses={200: {"content": {t: {} for t in export.MEDIA_TYPES.values()},
+                               "description": "the applicable obligations (JSON), or the register file"},
+                         **responses(*AUTH, *BODY, "unknown-filter-value")})
+    def applicability(body: ApplicabilityRequest, _: ApiKey = Depends(authenticated)):
+        """The obligations that apply to an organisation/product profile (roles, org, product, data, activities)
+        across every loaded instrument: each row with why it applies (the role and how the profile holds it, the
+        conditions met), what was excluded and by which condition, and relevant instruments not loaded."""
+        if body.format == "json":
+            return run(lambda: core.applicable(body.profile, body.as_of))
+        _, out = run(lambda: core.applicable_register(body.profile, body.format, as_of=body.as_of))
+        return Response(out.data, media_type=out.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{out.filename}"',
+                                 "X-Checklist-Rows": str(out.rows)})
 
     # ------------------------------------------------------------ obligations
     @app.get("/v1/obligations", response_model=ObligationPage, tags=["obligations"],

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph.applicability import Profile  # noqa: F401 - API name
 from graph.models import DocumentItem, ProvisionDetail  # noqa: F401 - API names
 from graph.obligations.model import MODALITIES, ObligationItem, ObligationPage, PenaltyLink  # noqa: F401 - API names
 from ui.core import Readiness  # noqa: F401 - API name
@@ -56,3 +57,14 @@ class Health(BaseModel):
     qa: Literal["ready", "warming", "cold"]
     detail: str | None = None
     stats: dict[str, int] = Field(default_factory=dict)
+
+
+class ApplicabilityRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "profile": {"name": "AI imaging startup", "roles": ["md-registrant"],
+                    "product": {"device_class": "III", "software": "standalone", "ai_function": "assisted diagnosis"},
+                    "data": {"personal_information": True, "health": True}, "activities": ["clinical-trial"]}}]})
+    profile: Profile
+    format: Literal["json", "xlsx", "docx", "csv"] = Field(default="json", description="json: the result with why "
+                                                           "each row applies; a file format: the register file")
+    as_of: str | None = Field(default=None, max_length=20, description="YYYY-MM-DD: the versions in force then")

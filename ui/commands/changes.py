@@ -1,6 +1,8 @@
-"""CLI commands for versions: `yigui changes --since DATE` (horizon scan) and `yigui changes OLD [NEW]` (what an
-amendment changed: renumbering map and the register rows it touches)."""
+"""CLI commands for the compliance workflow: `yigui changes --since DATE` (horizon scan), `yigui changes OLD [NEW]`
+(what an amendment changed: renumbering map and the register rows it touches), `yigui applicable --profile P`."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -88,5 +90,71 @@ def _show_impact(r, all_articles: bool) -> None:
             out.print(f"  [dim]penalty: {'；'.join(row.old_penalties) or '—'} → {'；'.join(row.new_penalties) or '—'}[/dim]")
 
 
+
+
+def applicable(
+    profile: Path = typer.Option(..., "--profile", "-p", help="profile file (YAML or JSON): roles, org, product, data, "
+                                                              "activities — see corpus/eval/applicability_profiles.yaml"),
+    output: Path = typer.Option(None, "--output", "-o", help="write a register file (xlsx, docx, csv or json)"),
+    fmt: str = typer.Option(None, "--format", "-f", help="xlsx | docx | csv | json (default: from -o's suffix)"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD: the versions in force on that date"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON (the shape of POST /v1/applicability)"),
+) -> None:
+    """The obligations that apply to an organisation and product across every loaded instrument, each saying why
+    (which profile facts meet which actor and condition), what was excluded and by which condition, and the relevant
+    instruments whose text is not loaded."""
+    import yaml
+    from pydantic import ValidationError
+
+    from graph.applicability import Profile
+    from ui.cli_support import emit_json, open_core
+    from ui.core import InvalidFilter
+
+    if not profile.is_file():
+        err.print(f"[red]--profile {profile}: no such file[/red] — give a YAML or JSON profile")
+        raise typer.Exit(2)
+    try:
+        raw = yaml.safe_load(profile.read_text(encoding="utf-8"))
+        prof = Profile(**(raw.get("profile", raw) if isinstance(raw, dict) else {}))
+        if not isinstance(raw, dict):
+            raise ValueError("the file holds no mapping of profile fields")
+    except (yaml.YAMLError, ValueError, ValidationError) as exc:
+        msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) \
+            if isinstance(exc, ValidationError) else str(exc)
+        err.print(f"[red]✗ {profile}[/red]: {escape(msg)}")
+        raise typer.Exit(2)
+    fmt = (fmt or (output.suffix.lstrip(".").lower() if output else "")) or None
+    with open_core() as core:
+        try:
+            if output is not None:
+                res, file = core.applicable_register(prof, fmt or "xlsx", as_of=as_of)
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_bytes(file.data)
+            else:
+                res = core.applicable(prof, as_of)
+        except InvalidFilter as exc:
+            err.print(f"[red]✗[/red] {exc.field.replace('_', '-')} {escape(repr(exc.value))}: {escape(exc.message)}")
+            raise typer.Exit(2)
+    if as_json:
+        emit_json(res)
+        return
+    out.print(f"[bold]{res.profile}[/bold]: {len(res.rows)} applicable obligations")
+    for role, why in res.roles.items():
+        out.print(f"  role {role}: {why}")
+    if output is not None:
+        out.print(f"  written to {output}")
+    else:
+        for r in res.rows:
+            o = r.obligation
+            out.print(f"[bold]{o.citation}[/bold]  {o.requirement_zh[:80]}")
+            for w in r.why[1:]:
+                out.print(f"  [dim]{w}[/dim]")
+    for e in res.excluded:
+        out.print(f"[dim]excluded {e.count} ({e.gate}): {e.reason}; e.g. {', '.join(e.examples[:2])}[/dim]")
+    for m in res.not_loaded:
+        out.print(f"[yellow]relevant but not loaded:[/yellow] {m['title']} ({m['subject']})")
+
+
 def register(app: typer.Typer) -> None:
     app.command("changes")(changes)
+    app.command("applicable")(applicable)

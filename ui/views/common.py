@@ -15,6 +15,7 @@ PAGES = {
     "ask": "问答 Ask",
     "clause": "条文 Clause",
     "obligations": "义务 Obligations",
+    "applicability": "适用性 Applicability",
     "corpus": "语料 Corpus",
 }
 EXAMPLES = [
