@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Literal
 
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
@@ -26,6 +27,7 @@ from pydantic import BaseModel, Field
 from corpus import taxonomy
 from graph.applicability import Applicability, Profile, applicable
 from graph.changes import Horizon, ImpactReport, horizon, impact
+from graph.review import ReviewResult
 from graph.models import CorpusStats, DocumentItem, DocumentTree, ProvisionDetail
 from graph.obligations.model import MODALITIES, ObligationItem, ObligationPage
 from ingest.model import LEVEL_RANK
@@ -540,6 +542,19 @@ class Core:
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"applicable-{profile.name}")[:80]
         return res, RegisterFile(data=data, format=fmt, media_type=export.MEDIA_TYPES[fmt], filename=f"{stem}.{fmt}",
                                  rows=len(rows))
+
+    def review(self, path, *, kind: str | None = None, profile: Profile | None = None) -> ReviewResult:
+        """Review a user's document (a DPA, a privacy notice; .docx, .pdf, .txt, .md, .html) against the elements the
+        law requires of it, each covered/partial/missing with the document's own sentence and the requiring clause.
+        InvalidFilter names an unknown or unrecognised kind; ingest's IngestError a file that cannot be read."""
+        from graph import review as rv
+
+        try:
+            return rv.review(self.queries, Path(path), kind=kind, profile=profile)
+        except ValueError as exc:
+            if "document kind" in str(exc) or "what kind of document" in str(exc):
+                raise InvalidFilter("kind", str(kind), str(exc), list(rv.kinds())) from exc
+            raise
 
     def horizon(self, since: str, until: str | None = None) -> Horizon:
         """Versions that took or take effect after `since` (to `until`, default today), with what each changed,

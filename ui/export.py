@@ -462,3 +462,51 @@ def _docx(rows: list[RegisterRow], title: str, filters: dict[str, Any], progress
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- document review
+
+
+REVIEW_COLUMNS = [("verdict", "结论 Verdict"), ("element", "应载明事项 Required element"),
+                  ("span", "文件原文 Your document (verbatim)"), ("line", "行 Line"),
+                  ("citation", "依据 Required by"), ("clause", "条文原文 Clause (verbatim)")]
+VERDICT_LABELS = {"covered": "已覆盖 covered", "partial": "部分 partial", "missing": "缺失 missing"}
+
+
+def review_file(result, fmt: str) -> bytes:
+    """A review (graph.review.ReviewResult) as xlsx (one row per element, missing ones highlighted) or json."""
+    if fmt == "json":
+        return result.model_dump_json(indent=2).encode("utf-8")
+    if fmt != "xlsx":
+        raise ValueError(f"review format {fmt!r}: choose xlsx or json")
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Review"
+    ws.append([h for _, h in REVIEW_COLUMNS])
+    for c in ws[1]:
+        c.font = Font(bold=True, color="FFFFFF")
+        c.fill = PatternFill("solid", fgColor="1F3864")
+    fills = {"missing": PatternFill("solid", fgColor="F8CBAD"), "partial": PatternFill("solid", fgColor="FFE699")}
+    for e in result.elements:
+        ws.append([_CONTROL.sub("", str(v)) if isinstance(v, str) else v for v in
+                   (VERDICT_LABELS[e.verdict], e.element, e.span or "", e.line, e.citation, e.clause)])
+        for c in ws[ws.max_row]:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+            if e.verdict in fills:
+                c.fill = fills[e.verdict]
+    for col, width in zip("ABCDEF", (16, 36, 60, 6, 28, 70)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    about = wb.create_sheet("About")
+    for row in (("文件 File", result.file), ("类型 Kind", result.kind_title),
+                ("统计 Counts", ", ".join(f"{k} {v}" for k, v in result.counts.items())),
+                ("未要求 Not required for this profile", ", ".join(result.not_required) or "—"),
+                ("说明 Note", "“已覆盖”均附文件原文；请对照条文核实。Every covered verdict quotes your document; "
+                             "check it against the clause.")):
+        about.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.applicability import Applicability
+from graph.review import ReviewResult
 from graph.changes import Horizon, ImpactReport
 from graph.obligations.model import MODALITIES
 from ingest.settings import settings as env_settings
@@ -305,6 +306,46 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         return Response(out.data, media_type=out.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{out.filename}"',
                                  "X-Checklist-Rows": str(out.rows)})
+
+    @app.post("/v1/review", response_model=ReviewResult, tags=["obligations"],
+              responses={200: {"content": {export.MEDIA_TYPES["xlsx"]: {}},
+                               "description": "the review (JSON), or as xlsx with format=xlsx"},
+                         **responses(*AUTH, *BODY, "unknown-filter-value")})
+    def review(file: UploadFile = File(description="the document: .docx, .pdf, .txt, .md or .html"),
+               kind: str | None = Form(None, max_length=40, description="dpa | privacy-notice (default: recognised)"),
+               profile: str | None = Form(None, max_length=20000, description="a profile as JSON (POST "
+                                          "/v1/applicability's `profile`): decides the conditional elements"),
+               format: Literal["json", "xlsx"] = Form("json"),
+               _: ApiKey = Depends(authenticated)):
+        """Review a DPA or privacy notice against the elements the law requires it to address (PIPL 17, 21, 29,
+        30, 31, 39, 59): each covered / partial / missing, covered ones with the document's own sentence verbatim,
+        every one with the requiring clause."""
+        import json as _json
+        import tempfile
+        from pathlib import Path as _Path
+
+        from graph.applicability import Profile
+        from ingest.model import IngestError
+
+        name = _Path(file.filename or "document.txt").name
+        data = file.file.read(settings.max_body_bytes + 1)
+        prof = None
+        if profile:
+            try:
+                prof = Profile(**_json.loads(profile))
+            except (ValueError, TypeError) as exc:
+                raise ApiProblem("invalid-request", f"profile: {exc}") from None
+        with tempfile.TemporaryDirectory(prefix="yigui-review-") as tmp:
+            path = _Path(tmp) / name
+            path.write_bytes(data)
+            try:
+                res = run(lambda: core.review(path, kind=kind, profile=prof))
+            except IngestError as exc:
+                raise ApiProblem("invalid-request", str(exc)) from None
+        if format == "xlsx":
+            return Response(export.review_file(res, "xlsx"), media_type=export.MEDIA_TYPES["xlsx"],
+                            headers={"Content-Disposition": f'attachment; filename="review-{_Path(name).stem}.xlsx"'})
+        return res
 
     # ------------------------------------------------------------ obligations
     @app.get("/v1/obligations", response_model=ObligationPage, tags=["obligations"],

@@ -103,26 +103,10 @@ def applicable(
     """The obligations that apply to an organisation and product across every loaded instrument, each saying why
     (which profile facts meet which actor and condition), what was excluded and by which condition, and the relevant
     instruments whose text is not loaded."""
-    import yaml
-    from pydantic import ValidationError
-
-    from graph.applicability import Profile
     from ui.cli_support import emit_json, open_core
     from ui.core import InvalidFilter
 
-    if not profile.is_file():
-        err.print(f"[red]--profile {profile}: no such file[/red] — give a YAML or JSON profile")
-        raise typer.Exit(2)
-    try:
-        raw = yaml.safe_load(profile.read_text(encoding="utf-8"))
-        prof = Profile(**(raw.get("profile", raw) if isinstance(raw, dict) else {}))
-        if not isinstance(raw, dict):
-            raise ValueError("the file holds no mapping of profile fields")
-    except (yaml.YAMLError, ValueError, ValidationError) as exc:
-        msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) \
-            if isinstance(exc, ValidationError) else str(exc)
-        err.print(f"[red]✗ {profile}[/red]: {escape(msg)}")
-        raise typer.Exit(2)
+    prof = _load_profile(profile)
     fmt = (fmt or (output.suffix.lstrip(".").lower() if output else "")) or None
     with open_core() as core:
         try:
@@ -155,6 +139,81 @@ def applicable(
         out.print(f"[yellow]relevant but not loaded:[/yellow] {m['title']} ({m['subject']})")
 
 
+def _load_profile(path: Path):
+    """A profile file (YAML/JSON, the fields of graph.applicability.Profile, optionally under `profile:`), or exit 2
+    naming the file and the field."""
+    import yaml
+    from pydantic import ValidationError
+
+    from graph.applicability import Profile
+
+    if not path.is_file():
+        err.print(f"[red]--profile {path}: no such file[/red] — give a YAML or JSON profile")
+        raise typer.Exit(2)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("the file holds no mapping of profile fields (roles, org, product, data, activities)")
+        return Profile(**raw.get("profile", raw))
+    except (yaml.YAMLError, ValueError, ValidationError) as exc:
+        msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) \
+            if isinstance(exc, ValidationError) else str(exc)
+        err.print(f"[red]✗ {path}[/red]: {escape(msg)}")
+        raise typer.Exit(2)
+
+
+def review(
+    file: Path = typer.Argument(..., help="the document: .docx, .pdf (with a text layer), .txt, .md or .html"),
+    kind: str = typer.Option(None, "--kind", "-k", help="dpa | privacy-notice (default: recognised from the text)"),
+    profile: Path = typer.Option(None, "--profile", "-p", help="profile file: decides the conditional elements "
+                                                                "(sensitive data, export, minors)"),
+    output: Path = typer.Option(None, "--output", "-o", help="write the review as .xlsx or .json"),
+    as_json: bool = typer.Option(False, "--json", help="print the review as JSON (the shape of POST /v1/review)"),
+) -> None:
+    """Review your own DPA or privacy notice against what the law requires it to address: each element covered,
+    partial or missing, with the sentence of your document that covers it (verbatim) and the clause that requires
+    it. Exit 1 when an element is missing."""
+    from ingest.model import IngestError
+    from ui import export
+    from ui.cli_support import emit_json, open_core
+    from ui.core import InvalidFilter
+
+    prof = _load_profile(profile) if profile is not None else None
+    if not file.is_file():
+        err.print(f"[red]✗ {file}: no such file[/red] — give the document to review")
+        raise typer.Exit(2)
+    fmt = output.suffix.lstrip(".").lower() if output else None
+    if fmt not in (None, "xlsx", "json"):
+        err.print(f"[red]-o {output.name}[/red]: write the review as .xlsx or .json")
+        raise typer.Exit(2)
+    with open_core() as core:
+        try:
+            res = core.review(file, kind=kind, profile=prof)
+        except InvalidFilter as exc:
+            err.print(f"[red]✗[/red] --{exc.field} {escape(repr(exc.value))}: {escape(exc.message)}")
+            raise typer.Exit(2)
+        except IngestError as exc:
+            err.print(f"[red]✗ {escape(str(exc))}[/red]")
+            raise typer.Exit(2)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(export.review_file(res, fmt))
+    if as_json:
+        emit_json(res)
+    else:
+        out.print(f"[bold]{res.file}[/bold]: {res.kind_title} — " + ", ".join(f"{k} {v}" for k, v in res.counts.items()))
+        colour = {"covered": "green", "partial": "yellow", "missing": "red"}
+        for e in res.elements:
+            out.print(f"[{colour[e.verdict]}]{e.verdict:8}[/{colour[e.verdict]}] {e.element}  [dim]{e.citation}[/dim]")
+            if e.span:
+                out.print(f"         “{e.span}” (line {e.line})")
+        if res.not_required:
+            out.print(f"[dim]not required for this profile: {', '.join(res.not_required)}[/dim]")
+    if res.counts.get("missing"):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("changes")(changes)
     app.command("applicable")(applicable)
+    app.command("review")(review)
