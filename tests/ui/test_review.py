@@ -102,3 +102,6 @@ def test_api_review(client):
     assert any(e["id"] == "separate-consent" and e["verdict"] == "missing" for e in n["elements"])
     assert_problem(client.post("/v1/review", files=files, data={"kind": "lease"}), 422)
     assert_problem(client.post("/v1/review", files={"file": ("x.exe", b"MZ", "application/octet-stream")}), 422)
+    # a file name is only a name: no path, no empty or dot name reaching the file system
+    for odd in ("..", "", "../../etc/passwd.txt"):
+        assert_problem(client.post("/v1/review", files={"file": (odd, "天气很好。".encode(), "text/plain")}), 422)

@@ -8,6 +8,7 @@ and serves again by itself when the store is back; /readyz says when `ask` answe
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -327,7 +328,8 @@ def create_app(*, backend: Backend | None = None, keys: KeyStore | None = None,
         from graph.applicability import Profile
         from ingest.model import IngestError
 
-        name = _Path(file.filename or "document.txt").name
+        # only the file's own name, and a safe one: it decides the reader (by suffix) and names the review
+        name = re.sub(r"[^\w.\-]+", "_", _Path(file.filename or "").name).lstrip(".") or "document.txt"
         data = file.file.read(settings.max_body_bytes + 1)
         prof = None
         if profile:
