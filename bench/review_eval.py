@@ -34,7 +34,7 @@ def main() -> None:
     base = REPO / "corpus" / "eval" / "review"
     gaps = yaml.safe_load((base / "gaps.yaml").read_text(encoding="utf-8"))
     gaps |= yaml.safe_load((base / "freeform.yaml").read_text(encoding="utf-8"))  # hand-written TEST documents
-    per = {"train": [0, 0, 0, 0], "test": [0, 0, 0, 0], "test-freeform": [0, 0, 0, 0]}  # tp, fp, fn, bad spans
+    per = {s: [0, 0, 0, 0] for s in ("train", "train-freeform", "test", "test-freeform")}  # tp, fp, fn, bad spans
     rows, times = [], []
     for rel, g in sorted(gaps.items()):
         split = rel.split("/")[0]
