@@ -48,3 +48,13 @@ def _store_down(exc: BaseException) -> None:
     typer.secho(f"✗ graph store unavailable: {exc} — run `yigui ingest` first, check `yigui db status`, or "
                 "NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD when using Neo4j", fg=typer.colors.RED, err=True)
     raise typer.Exit(3)
+
+
+def invalid_value(exc) -> None:
+    """An InvalidFilter from the core as the CLI says it: `✗ --option 'value': what is wrong and what works`, exit 2."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[red]✗[/red] --{exc.field.replace('_', '-')} {escape(repr(exc.value))}: {escape(exc.message)}")
+    raise typer.Exit(2)

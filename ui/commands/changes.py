@@ -29,7 +29,7 @@ def changes(
     """What changed between versions: `--since DATE` scans the corpus for versions that took effect after it;
     `OLD [NEW]` gives the renumbering map (old article → new article) and the register rows added, removed,
     changed or renumbered."""
-    from ui.cli_support import emit_json, open_core
+    from ui.cli_support import emit_json, invalid_value, open_core
     from ui.core import InvalidFilter
 
     if (since is None) == (old is None):
@@ -40,8 +40,7 @@ def changes(
         try:
             rep = core.horizon(since, until) if since is not None else core.changes(old, new)
         except InvalidFilter as exc:
-            err.print(f"[red]✗[/red] {exc.field.replace('_', '-')} {escape(repr(exc.value))}: {escape(exc.message)}")
-            raise typer.Exit(2)
+            invalid_value(exc)
     if as_json:
         emit_json(rep)
         return
@@ -103,7 +102,7 @@ def applicable(
     """The obligations that apply to an organisation and product across every loaded instrument, each saying why
     (which profile facts meet which actor and condition), what was excluded and by which condition, and the relevant
     instruments whose text is not loaded."""
-    from ui.cli_support import emit_json, open_core
+    from ui.cli_support import emit_json, invalid_value, open_core
     from ui.core import InvalidFilter
 
     prof = _load_profile(profile)
@@ -117,8 +116,7 @@ def applicable(
             else:
                 res = core.applicable(prof, as_of)
         except InvalidFilter as exc:
-            err.print(f"[red]✗[/red] {exc.field.replace('_', '-')} {escape(repr(exc.value))}: {escape(exc.message)}")
-            raise typer.Exit(2)
+            invalid_value(exc)
     if as_json:
         emit_json(res)
         return
@@ -175,7 +173,7 @@ def review(
     it. Exit 1 when an element is missing."""
     from ingest.model import IngestError
     from ui import export
-    from ui.cli_support import emit_json, open_core
+    from ui.cli_support import emit_json, invalid_value, open_core
     from ui.core import InvalidFilter
 
     prof = _load_profile(profile) if profile is not None else None
@@ -190,8 +188,7 @@ def review(
         try:
             res = core.review(file, kind=kind, profile=prof)
         except InvalidFilter as exc:
-            err.print(f"[red]✗[/red] --{exc.field} {escape(repr(exc.value))}: {escape(exc.message)}")
-            raise typer.Exit(2)
+            invalid_value(exc)
         except IngestError as exc:
             err.print(f"[red]✗ {escape(str(exc))}[/red]")
             raise typer.Exit(2)

@@ -77,10 +77,9 @@ def core_filters(core, **raw):
     try:
         return core.filters(**raw)
     except InvalidFilter as exc:
-        from rich.markup import escape
+        from ui.cli_support import invalid_value
 
-        err.print(f"[red]✗[/red] --{exc.field.replace('_', '-')} {escape(repr(exc.value))}: {escape(exc.message)}")
-        raise typer.Exit(2)
+        invalid_value(exc)
 
 
 def register(app: typer.Typer) -> None:
