@@ -348,18 +348,17 @@ def train_scope(r, repo: Path, positives, bank_index: dict[str, int] | None = No
     from sklearn.model_selection import StratifiedKFold
 
     negs = []
-    p = repo / "corpus" / "eval" / "scope_train.jsonl"
-    for line in p.read_text(encoding="utf-8").splitlines():
-        # out-of-domain questions only: questions on instruments not loaded are in-domain by their words and are
-        # recognised from the registry (not_loaded_for), not by this classifier
-        if line.strip() and json.loads(line).get("label") == "ood":
-            negs.append(json.loads(line)["q"])
+    # scope_train.jsonl and later batches (scope_train_*.jsonl), all TRAIN
+    rows = [json.loads(line) for p in sorted((repo / "corpus" / "eval").glob("scope_train*.jsonl"))
+            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # out-of-domain questions only: questions on instruments not loaded are in-domain by their words and are
+    # recognised from the registry (not_loaded_for), not by this classifier
+    negs += [o["q"] for o in rows if o.get("label") == "ood"]
     own = repo / "corpus" / "eval" / "questions.jsonl"
     for line in own.read_text(encoding="utf-8").splitlines():
         if line.strip() and json.loads(line).get("abstain"):
             negs.append(json.loads(line)["q"])
-    nl_qs = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()
-             if line.strip() and json.loads(line).get("label") == "not_loaded"]
+    nl_qs = [o for o in rows if o.get("label") == "not_loaded"]
     texts = [q.q for q in positives] + negs
     y = np.array([1] * len(positives) + [0] * len(negs))
     feats, E, nl_rows = [], [], []

@@ -24,7 +24,9 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("YIGUI_PROGRESS", "0")
 
 TRAIN_FILES = ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl", "corpus/eval/qa_train_gen2.jsonl",
-               "corpus/eval/qa_train_gen3.jsonl"]
+               "corpus/eval/qa_train_gen3.jsonl",
+               # one zh and one en question for each normative article no earlier TRAIN question had (coverage)
+               *sorted(str(p.relative_to(REPO)) for p in (REPO / "corpus/eval").glob("qa_train_gen4_*.jsonl"))]
 PARAMS = {"objective": "lambdarank", "metric": "ndcg", "ndcg_eval_at": [1, 5], "learning_rate": 0.05,
           "num_leaves": 15, "min_data_in_leaf": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8,
           "bagging_freq": 1, "lambda_l2": 1.0, "seed": 7, "deterministic": True, "num_threads": 1, "verbose": -1,
