@@ -65,6 +65,19 @@ def _rel(s: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return v / m if m > 0 else np.zeros(len(v))
 
 
+def top_k(s: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k largest values, best first, ties by index -- the head of a stable descending argsort in O(n)
+    (np.partition), not O(n log n): nine full sorts per question cost 57 ms of 121 beside a 60k-law folder."""
+    n = len(s)
+    if k >= n:
+        return np.argsort(-s, kind="stable")
+    kth = -np.partition(-s, k - 1)[k - 1]  # the k-th largest value (selecting from the top: with many equal
+    # values below, np.partition(s, n - k) took 7 ms on 60k clauses, this 0.3 ms)
+    above = np.flatnonzero(s > kth)
+    idx = np.concatenate([above, np.flatnonzero(s == kth)[: k - len(above)]])
+    return idx[np.lexsort((idx, -s[idx]))]
+
+
 def candidates(signals: dict, fused: np.ndarray, mask: np.ndarray, extra: list[int]) -> np.ndarray:
     """First-stage union: the top of each route, the fused top, and the graph expansions (penalty clauses of the
     duties found, definitions of the question's concepts)."""
@@ -74,9 +87,9 @@ def candidates(signals: dict, fused: np.ndarray, mask: np.ndarray, extra: list[i
         if s is None:
             continue
         s = np.where(mask, s, -np.inf)
-        pool.extend(int(i) for i in np.argsort(-s)[:N_FIRST] if np.isfinite(s[i]))
+        pool.extend(int(i) for i in top_k(s, N_FIRST) if np.isfinite(s[i]))
     f = np.where(mask, fused, -np.inf)
-    pool.extend(int(i) for i in np.argsort(-f)[:N_FIRST] if np.isfinite(f[i]))
+    pool.extend(int(i) for i in top_k(f, N_FIRST) if np.isfinite(f[i]))
     pool.extend(i for i in extra if mask[i])
     seen = dict.fromkeys(pool)
     idx = np.array(list(seen), dtype=np.int64)

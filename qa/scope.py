@@ -10,7 +10,6 @@ pickle). Questions that turn on a registered instrument whose text is not loaded
 from __future__ import annotations
 
 import json
-import os
 import math
 import re
 from functools import lru_cache
@@ -337,9 +336,6 @@ def _train_not_loaded(idx: NotLoadedIndex, rows: list[np.ndarray], n_answerable:
 
     keys = [i["key"] for i in idx.missing]
     X = np.vstack(rows)
-    if os.environ.get("YIGUI_DUMP_NL"):
-        np.savez(os.environ["YIGUI_DUMP_NL"], X=X, n_answerable=n_answerable, keys=np.array(keys),
-                 nl=np.array([json.dumps(o, ensure_ascii=False) for o in nl_qs]))
     g = np.repeat(np.arange(len(rows)), len(keys))
     yq = np.array([0] * n_answerable + [1] * len(nl_qs))
     y = np.zeros(len(X), dtype=int)

@@ -118,3 +118,18 @@ def test_question_answering_process_runs_one_blas_thread(retriever):
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
     assert blas, "numpy's BLAS is not visible to threadpoolctl"
     assert all(i["num_threads"] == 1 for i in blas), blas
+
+
+def test_top_k_is_the_head_of_a_stable_descending_sort():
+    """candidates() takes each route's top with an O(n) partition; it must pick exactly what a stable descending
+    argsort would (ties by index, -inf last), or candidate sets would depend on the sort algorithm."""
+    import numpy as np
+
+    from qa.rank import top_k
+
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        n, k = int(rng.integers(1, 2000)), int(rng.integers(1, 150))
+        s = rng.integers(0, 4, n).astype(float) if trial % 2 else rng.normal(size=n)
+        s[rng.random(n) < 0.2] = -np.inf
+        assert np.array_equal(top_k(s, k), np.argsort(-s, kind="stable")[:k]), (trial, n, k)
