@@ -175,9 +175,9 @@ NL_FEATURES = ["topics", "topic_idf", "topic_max_idf", "topic_absent", "topic_ga
 # nearest of them on this instrument, nn_gap that less its closeness to the nearest answerable TRAIN question (the
 # ranker's question bank) -- a registry profile is a title and a few topics, these are how users ask
 NL_BANK_PATH = Path(__file__).parent / "data" / "nl_bank.npz"
-# share of answerable TRAIN questions the not-loaded model must leave answered (cross-validated): 0.99 refused 28 of
-# 2,772 fair TRAIN questions for 0.58 of the not-loaded ones, 0.995 refuses 14 for 0.52 (the issue: no answerable
-# question refused)
+# share of answerable TRAIN questions the not-loaded model must leave answered (cross-validated; in a trial run 0.99
+# refused 28 of 2,772 fair TRAIN questions for 0.58 of the not-loaded ones, 0.995 14 for 0.52; the issue: no
+# answerable question refused)
 NL_ANSWERED = 0.995
 
 
