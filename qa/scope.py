@@ -3,7 +3,7 @@ retrieval found (how much of the question's own legal vocabulary the corpus and 
 best clauses are, the graph facts the question meets) plus a character n-gram text model of the question, stacked.
 
 Trained by `scripts/train_qa_models.py` on the TRAIN split: answerable TRAIN questions as positives, the project's
-own out-of-domain and not-loaded questions (corpus/eval/scope_train.jsonl) as negatives. Stored as plain JSON (no
+own out-of-domain and not-loaded questions (corpus/eval/scope_train*.jsonl) as negatives. Stored as plain JSON (no
 pickle). Questions that turn on a registered instrument whose text is not loaded are told so by name
 (`not_loaded_for`), never answered from a substitute clause.
 """

@@ -148,12 +148,13 @@ def main(argv=None):
     r = get_retriever()
     qs = train_questions()
     Xs, ys, kept, side = ranking_data(r, qs)
+    scope_qs = qs + train_questions(SCOPE_ONLY_FILES)  # the refusal models' answerable examples
     print(f"ranker: {len(kept)} of {len(qs)} TRAIN questions have a gold clause among the candidates "
           f"({sum(len(y) for y in ys)} candidate rows)")
     if a.scope_only:
         from qa.scope import train_scope
 
-        train_scope(r, REPO, qs + train_questions(SCOPE_ONLY_FILES), bank_index={q.q: k for k, q in enumerate(kept)})
+        train_scope(r, REPO, scope_qs, bank_index={q.q: k for k, q in enumerate(kept)})
         return
     if a.cv:
         print("5-fold CV on TRAIN (among candidates):", json.dumps(cv(Xs, ys, kept, side)))
@@ -171,7 +172,7 @@ def main(argv=None):
     if not a.no_scope:
         from qa.scope import train_scope
 
-        train_scope(r, REPO, qs + train_questions(SCOPE_ONLY_FILES), bank_index={q.q: k for k, q in enumerate(kept)})
+        train_scope(r, REPO, scope_qs, bank_index={q.q: k for k, q in enumerate(kept)})
 
 
 if __name__ == "__main__":
