@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def main() -> None:
     step = max(1, len(needs) // a.sample)
     sample = [f"{t}（样本{i}）" for i, t in enumerate(needs[::step][: a.sample])]  # never-cached texts
     sample_tokens = sum(counter.token_count(t) for t in sample)
-    path = RESULTS / "embed_budget_sample.json"
+    path = Path(tempfile.mkstemp(suffix=".json")[1])  # folder texts: never under bench/results
     path.write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
     rates = {}
     try:
