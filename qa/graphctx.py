@@ -30,6 +30,9 @@ class GraphContext:
     facts: dict[str, ArticleFacts] = field(default_factory=dict)
     defines: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # term -> [(article id, definition)]
     penalized_by: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)  # duty art -> [(penalty art, method, score)]
+    # penalty article -> {its paragraph that holds the sanction -> the duty articles that paragraph penalizes}: 网络安全法
+    # 第六十一条 fines 网络运营者 in 第一款 and 关键信息基础设施的运营者 in 第二款, so the duty found picks the paragraph
+    penalty_paras: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     cites: dict[str, set[str]] = field(default_factory=dict)  # article -> articles it cites
     actor_up: dict[str, set[str]] = field(default_factory=dict)  # actor -> broader actors (closure)
 
@@ -80,6 +83,10 @@ def load_context(store) -> GraphContext:
                        "r.method AS m, r.score AS sc"):
         ctx.penalized_by.setdefault(article_of(r["t"]), []).append(
             (article_of(r["s"]), r["m"] or "explicit", float(r["sc"] if r["sc"] is not None else 1.0)))
+        src = r["s"].split("/")
+        if len(src) >= 3 and src[2].startswith("p"):
+            ctx.penalty_paras.setdefault(article_of(r["s"]), {}).setdefault("/".join(src[:3]), set()).add(
+                article_of(r["t"]))
     for r in store.read("MATCH (s:Provision)-[:CITES]->(t:Provision) RETURN s.id AS s, t.id AS t"):
         a, b = article_of(r["s"]), article_of(r["t"])
         if a != b:

@@ -44,6 +44,17 @@ YES_NO_ZH = re.compile(r"吗[？?]?$|是否|要不要|需不需要|能不能|可
 YES_NO_EN = re.compile(r"^\s*(do|does|did|is|are|can|could|may|must|should|will|would|has|have|need)\b", re.I)
 
 
+# the question asks what happens to the people in charge rather than the entity (the sanction clauses' own words for
+# them: 法定代表人、主要负责人、直接负责的主管人员和其他直接责任人员; and the first person: 我个人)
+PERSONAL_ZH = re.compile(r"法定代表人|主要负责人|负责人(个人|本人)?会|主管人员|责任人员|我个人|我本人|个人(会|要|需|承担)|本人会")
+PERSONAL_EN = re.compile(r"\b(personally|individually|me personally|legal representative|(the )?(directors?|executives?|"
+                         r"managers?|officers?) (face|be|get|personally)|people (in charge|responsible))\b", re.I)
+
+
+def asks_personal(text: str, lang: str) -> bool:
+    return bool((PERSONAL_ZH if lang == "zh" else PERSONAL_EN).search(text))
+
+
 def intents(text: str, lang: str) -> list[str]:
     """Every intent whose cue the question carries, in INTENTS order."""
     rx = _RX["zh" if lang == "zh" else "en"]

@@ -17,6 +17,7 @@ import re
 from ingest.numerals import CN_ONE_TO_TEN
 
 from . import penalty as pen
+from .intent import asks_personal
 from .schemas import Citation
 from .text import tokens_en, tokens_zh
 
@@ -30,7 +31,6 @@ DEADLINE = re.compile(rf"[^，；。：]*?(?:\d+|[{CN_ONE_TO_TEN}百]+)(?:个)?(
 LIABLE = re.compile(r"承担[^，；。]{0,12}责任|赔偿|连带责任|过错|推定")
 DEFINING = re.compile(r"是指|属于|包括|视为")
 AGGRAVATED = re.compile(r"情节严重|情节特别严重|特别严重|拒不改正|逾期不改正|严重后果|serious|refus|ignor", re.I)
-ESCALATES = re.compile(r"^有前款(?:规定的)?(?:违法)?行为|^有前款规定|前款规定的违法行为[^。；]{0,8}情节严重")
 REFERS_PENALTY = re.compile(r"依照[^。；]{0,40}第[^。；]{1,12}条[^。；]{0,12}(?:规定)?(?:予以)?处罚")
 SENT = re.compile(r"(?<=[。；！？;])")
 
@@ -192,7 +192,8 @@ class Memo:
             if not parsed.tiers:
                 continue
             tag = self._cite(prov, doc)
-            summ = pen.summary_en(parsed) if self.lang == "en" else pen.summary_zh(parsed)
+            personal = asks_personal(self.qa.text, self.lang)
+            summ = (pen.summary_en(parsed, personal) if self.lang == "en" else pen.summary_zh(parsed, personal))
             how = h.signals.get("method")
             via = {"inferred": "（推定关联 inferred link）", "general": "（一般罚则 general penalty clause）"}.get(how, "")
             self.sections["pen"].append(f"- {prov.citation}{via}：{summ}{tag}")
@@ -212,9 +213,10 @@ class Memo:
             if own.tiers:
                 paras = list(h.unit.paragraphs)
                 k = next((j for j, c in enumerate(paras) if c.id == pin.id), None)
-                if k is not None and k + 1 < len(paras) and ESCALATES.search(paras[k + 1].text):
-                    # 有前款规定的违法行为，情节严重的… : the next paragraph raises this one's tiers
-                    return pen.parse(pin.text + "\n" + paras[k + 1].text), art, doc
+                up = pen.escalations(paras, k) if k is not None else []
+                if up:
+                    # 有前款规定的违法行为，情节严重的… : a later paragraph raises this one's tiers
+                    return pen.parse("\n".join([pin.text] + [c.text for c in up])), art, doc
                 trig = AGGRAVATED.search(self.qa.text)
                 if not trig or any(t.condition for t in own.tiers) or not any(t.condition for t in whole.tiers):
                     return own, pin, doc

@@ -24,6 +24,8 @@ from ingest.model import Document, Provision
 from ingest.settings import settings
 
 from .provider import Provider, default_provider
+from .penalty import escalations
+from .penalty import parse as parse_penalties
 from .schemas import SearchResult
 from .text import STOP_EN, QueryAnalysis, analyse, bigrams_zh, tokens_en, tokens_zh
 
@@ -281,12 +283,13 @@ class Retriever:
             scores = np.full(self.n, -np.inf)
             scores[idx] = scores_c
         qv = self._qvec(qa)
+        found = {self.zh_units[i].prov.id for i in order}
         hits = []
         for i in order:
             u = self.zh_units[i]
             sig = {name: float(s[i]) for name, s in signals.items() if s is not None}
             sig["fused"] = float(fused[i])
-            hits.append(Hit(u, float(scores[i]), sig, self._pinpoint(i, qa, qv), *self._english(i)))
+            hits.append(Hit(u, float(scores[i]), sig, self._pinpoint(i, qa, qv, found), *self._english(i)))
         return hits
 
     def first_stage(self, qa: QueryAnalysis) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -480,13 +483,27 @@ class Retriever:
             b += ACTOR_BOOST * hit
         return b
 
-    def _pinpoint(self, i: int, qa: QueryAnalysis, qv: np.ndarray) -> Provision:
+    def _pinpoint(self, i: int, qa: QueryAnalysis, qv: np.ndarray, found: set[str] = frozenset()) -> Provision:
+        """The paragraph the question is about: when this is a penalty article and some of its paragraphs penalize
+        duties that were also found (PENALIZES from a paragraph), one of those; then by dense and lexical match."""
         u = self.zh_units[i]
         if len(u.paragraphs) < 2:
             return u.prov
         best, best_s = u.prov, -1e9
         qset = set(qa.zh_tokens)
+        paras = self.graph.penalty_paras.get(u.prov.id, {})
+        linked = {p for p, duties in paras.items() if duties & (found - {u.prov.id})}
+        if linked:  # and the paragraphs that escalate them (有前两款行为，造成…后果的)
+            ps = list(u.paragraphs)
+            linked |= {c.id for k, p in enumerate(ps) if p.id in linked for c in escalations(ps, k)}
+            # only when the graph accounts for every sanctioning paragraph: one with fines but no link may be the one
+            # the question is about (基本医疗卫生与健康促进法第九十九条第二款, 出租执业许可证)
+            mapped = set(paras) | {c.id for k, p in enumerate(ps) if p.id in paras for c in escalations(ps, k)}
+            if any(c.id not in mapped and self._fines(c) for c in ps):
+                linked = set()
         for c in u.paragraphs:
+            if linked and c.id not in linked:
+                continue
             k = self.para_pos.get(c.id)
             dense = float(self.P[k] @ qv) if k is not None else 0.0
             toks = self._para_tok.get(c.id)
@@ -497,6 +514,13 @@ class Retriever:
             if s > best_s:
                 best, best_s = c, s
         return best
+
+    def _fines(self, p: Provision) -> bool:
+        """Whether a paragraph sets fines of its own (cached: parsed once per index)."""
+        c = self.__dict__.setdefault("_fines_cache", {})
+        if p.id not in c:
+            c[p.id] = bool(parse_penalties(p.text).tiers)
+        return c[p.id]
 
     def _english(self, i: int) -> tuple[str | None, str | None]:
         j = self.zh_to_en.get(i)

@@ -80,3 +80,57 @@ def test_share_of_an_amount_and_equal_value():
     assert t.kind == "multiple" and t.max_value == 1.0
     # a turnover share stays one tier of the fixed amount, not a second "share" tier
     assert [x.kind for x in parse("并处五千万元以下或者上一年度营业额百分之五以下罚款").tiers] == ["fixed", "turnover"]
+
+
+def test_share_lower_bounds_and_the_peoples_income_multiples():
+    """A multiple whose lower bound is a share (百分之五十以上三倍以下, 30%以上3倍以下) is a multiple tier; the people in
+    charge fined on their income from the entity (所获收入…) are shown beside the entity's fine; a trigger is never the
+    fine itself (产品质量法第五十条, 医疗器械监督管理条例第八十一条 style)."""
+    p = parse("在产品中掺杂、掺假，以假充真，以次充好的，责令停止生产、销售，没收违法生产、销售的产品，"
+              "并处违法生产、销售产品货值金额百分之五十以上三倍以下的罚款；有违法所得的，并处没收违法所得。")
+    (t,) = p.tiers
+    assert t.kind == "multiple" and t.max_value == 3 and t.text == "货值金额百分之五十以上三倍以下的罚款"
+    assert t.condition == ""  # not "并处违法生产、销售产品货值金额百分之五十以上三倍以下的"
+    assert summary_zh(p).startswith("最高可处货值金额百分之五十以上三倍以下的罚款")
+    p = parse("情节严重的，责令停产停业，对违法单位的法定代表人、主要负责人、直接负责的主管人员和其他责任人员，"
+              "没收违法行为发生期间自本单位所获收入，并处所获收入30%以上3倍以下罚款，10年内禁止其从事医疗器械生产经营活动。")
+    (m,) = p.personal_multiples
+    assert m.max_value == 3 and m.text == "所获收入30%以上3倍以下罚款" and not p.entity_multiples
+    assert "对责任人员并处所获收入30%以上3倍以下罚款" in summary_zh(p)
+    assert "up to 3 times the amount (所获收入30%以上3倍以下罚款)" in summary_en(p)
+    (s,) = parse("对法定代表人、主要负责人、直接负责的主管人员和其他责任人员处对单位罚款数额百分之五以上百分之十以下的罚款；").tiers
+    assert s.target == "personal" and s.kind == "share" and s.text == "对单位罚款数额百分之五以上百分之十以下的罚款"
+
+
+def test_the_peoples_sanctions_lead_when_the_question_asks_about_them():
+    from qa.intent import asks_personal
+
+    assert asks_personal("作为法定代表人，我个人会被怎么处罚？", "zh")
+    assert asks_personal("What can happen to the managers personally?", "en")
+    assert not asks_personal("医院会被怎么处罚？", "zh") and not asks_personal("What fine does the hospital face?", "en")
+    p = parse(PIPL_66)
+    zh = summary_zh(p, personal_first=True)
+    assert zh.startswith("对直接责任人员最高十万元以上一百万元以下罚款；对单位最高可处五千万元以下")
+    assert summary_en(p, personal_first=True).startswith("up to RMB 1,000,000 for the people directly responsible")
+    assert summary_zh(p).startswith("最高可处五千万元以下")  # the entity leads otherwise
+
+
+def test_a_trigger_comes_before_its_tier_and_later_paragraphs_escalate():
+    """违法所得不足一万元的，按一万元计算 follows the fine and is no trigger of it; 拒不改正或者导致…后果的 is; a paragraph
+    opening 有前两款行为 escalates both paragraphs before it (网络安全法第六十一条 style), 有前款 only the one before."""
+    from types import SimpleNamespace as P
+
+    from qa.penalty import escalations
+
+    (t,) = parse("没收违法所得和药品、医疗器械，并处违法所得五倍以上二十倍以下的罚款，违法所得不足一万元的，按一万元计算。").tiers
+    assert t.condition == "" and t.max_value == 20
+    lo, hi, _ = parse("可以处一万元以上五万元以下罚款；拒不改正或者导致危害网络安全等后果的，处五万元以上五十万元以下罚款，"
+                      "对直接负责的主管人员和其他直接责任人员处一万元以上十万元以下罚款。").tiers
+    assert lo.condition == "" and hi.condition == "拒不改正或者导致危害网络安全等后果的" and hi.max_value == 5e5
+    ps = [P(text="网络运营者不履行…的，…罚款。"), P(text="关键信息基础设施的运营者不履行…的，…罚款。"),
+          P(text="有前两款行为，造成大量数据泄露…后果的，由有关主管部门处五十万元以上二百万元以下罚款。"),
+          P(text="有前款规定的违法行为，情节严重的，处一百万元以下罚款。")]
+    assert escalations(ps, 0) == [ps[2]] and escalations(ps, 1) == [ps[2]]
+    assert escalations(ps, 2) == [ps[3]] and escalations(ps, 3) == []
+    (esc,) = parse(ps[2].text).tiers
+    assert esc.condition == "有前两款行为，造成大量数据泄露…后果的".split("，", 1)[1]
