@@ -31,7 +31,7 @@ DEADLINE = re.compile(rf"[^，；。：]*?(?:\d+|[{CN_ONE_TO_TEN}百]+)(?:个)?(
 LIABLE = re.compile(r"承担[^，；。]{0,12}责任|赔偿|连带责任|过错|推定")
 DEFINING = re.compile(r"是指|属于|包括|视为")
 AGGRAVATED = re.compile(r"情节严重|情节特别严重|特别严重|拒不改正|逾期不改正|严重后果|serious|refus|ignor", re.I)
-REFERS_PENALTY = re.compile(r"依照[^。；]{0,40}第[^。；]{1,12}条[^。；]{0,12}(?:规定)?(?:予以)?处罚")
+REFERS_PENALTY = re.compile(r"(?:依照|按照)[^。；]{0,40}第[^。；]{1,12}条[^。；]{0,12}(?:规定)?(?:予以)?(?:处罚|处理)")
 SENT = re.compile(r"(?<=[。；！？;])")
 
 H = {

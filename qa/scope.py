@@ -24,12 +24,20 @@ FEATURES = ["top_score", "top_gap", "dense_max", "dense_core_max", "cov_corpus",
 STACKED = ("p_text", "p_emb")  # model outputs stacked as features (cross-validated when training)
 
 # A question asked under another jurisdiction's law is outside a corpus of PRC law, however medical its words.
-# General reason, not fitted: the names of foreign data/health/AI statutes and regulators, and "under <foreign> law".
+# General reason, not fitted: the names of foreign data/health/AI statutes (whole words: "appi" is in "overlapping"),
+# a foreign jurisdiction's law, rules or regulator's requirements, and "under <foreign> law". A foreign country named
+# as a place -- the destination of a transfer, a vendor's seat, a foreign court asking for data -- is not foreign law:
+# those questions are the PRC export rules' (个人信息保护法第三十八条, 数据安全法第三十六条).
+_ACRONYMS = r"HIPAA|GDPR|CCPA|CPRA|BIPA|HITECH|510\(k\)|De Novo|EU AI Act|AI Act|MDR|IVDR|PIPEDA|PDPA|APPI"
+_JURIS = r"美国|欧盟|日本|韩国|新加坡|香港|澳门|台湾地区|加州|英国|德国|法国"
 FOREIGN_LAW = re.compile(
-    r"HIPAA|GDPR|CCPA|CPRA|BIPA|HITECH|FDA|510\(k\)|De Novo|EU AI Act|AI Act|MDR\b|IVDR|PIPEDA|PDPA|APPI|"
-    r"欧盟|美国(?:法|法律|联邦)|日本(?:个人信息|法)|韩国|新加坡|香港《|香港(?:法|法律|个人资料)|澳门|台湾地区|加州|英国(?:法|数据)|"
-    r"under (?:US|U\.S\.|EU|UK|Japanese|Korean|Singapore|Hong Kong|Californian?|German|French|foreign) law|"
-    r"in the (?:US|EU|UK|United States|European Union)\b(?! (?:cloud|server|vendor|company|headquarters|HQ|office))",
+    rf"(?<![A-Za-z])(?:{_ACRONYMS})(?![A-Za-z])|"
+    rf"(?:{_JURIS})(?:的|本地)?(?:《|法律|法规|法(?![院庭官])|联邦|个人资料|个人信息保护法|隐私法|数据保护|人工智能法|"
+    r"监管(?:要求|规定)|规定|要求)|FDA(?:的)?(?:规定|要求|法规|指南|审批程序)|"
+    r"under (?:US|U\.S\.|EU|UK|Japanese|Korean|Singapore|Hong Kong|Californian?|German|French|foreign|American|"
+    r"European) (?:law|rules|regulations?)|(?:laws?|rules|requirements|regulations?|regulators?) (?:in|of) the "
+    r"(?:US|EU|UK|United States|European Union)\b|FDA(?:'s)? (?:[\w-]+ ){0,4}(?:rules?|requirements?|regulations?|"
+    r"guidance|clearance|approval process|plan)\b",
     re.I)
 PRC_LAW = re.compile(r"中国法|我国法|国内法|中华人民共和国|PRC|Chinese law|China's law|under Chinese", re.I)
 

@@ -134,3 +134,22 @@ def test_a_trigger_comes_before_its_tier_and_later_paragraphs_escalate():
     assert escalations(ps, 2) == [ps[3]] and escalations(ps, 3) == []
     (esc,) = parse(ps[2].text).tiers
     assert esc.condition == "有前两款行为，造成大量数据泄露…后果的".split("，", 1)[1]
+
+
+@pytest.mark.parametrize("q,foreign", [
+    ("What does HIPAA require after a breach of patient records?", True),
+    ("欧盟MDR下独立软件按照第11条规则一般被划为哪一类？", True),
+    ("日本个人信息保护法对“需要特别注意的个人信息”的取得有什么同意要求？", True),
+    ("What does the FDA's clinical decision support guidance say about software that is not a device?", True),
+    # a foreign country named as a place is a question of the PRC export rules, not of foreign law
+    ("美国合作方的律所要我们把临床研究数据直接发给美国法院，可以吗？", False),
+    ("新加坡总部要把中国用户的体检报告调回去分析，要怎么拿同意？", False),
+    ("Will we have to repeat overlapping work for the important-data risk assessment?", False),  # "appi"
+    ("我们这款AI软件没有FDA的上市批准，进口到中国申请注册时要交什么证明？", False),
+])
+def test_foreign_law_is_a_foreign_jurisdictions_law_not_a_foreign_place(q, foreign):
+    from types import SimpleNamespace
+
+    from qa.scope import foreign_law
+
+    assert foreign_law(SimpleNamespace(text=q, instruments=set())) is foreign
