@@ -184,6 +184,7 @@ class Memo:
             order = retrieved + list(penalties)
         else:
             order = list(penalties) + retrieved
+        personal = asks_personal(self.qa.text, self.lang)
         for h in order:
             if h.unit.prov.id in seen:
                 continue
@@ -192,7 +193,6 @@ class Memo:
             if not parsed.tiers:
                 continue
             tag = self._cite(prov, doc)
-            personal = asks_personal(self.qa.text, self.lang)
             summ = (pen.summary_en(parsed, personal) if self.lang == "en" else pen.summary_zh(parsed, personal))
             how = h.signals.get("method")
             via = {"inferred": "（推定关联 inferred link）", "general": "（一般罚则 general penalty clause）"}.get(how, "")

@@ -24,8 +24,7 @@ from ingest.model import Document, Provision
 from ingest.settings import settings
 
 from .provider import Provider, default_provider
-from .penalty import escalations
-from .penalty import parse as parse_penalties
+from .penalty import escalations, parse as parse_penalties
 from .schemas import SearchResult
 from .text import STOP_EN, QueryAnalysis, analyse, bigrams_zh, tokens_en, tokens_zh
 
