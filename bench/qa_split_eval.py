@@ -27,7 +27,7 @@ os.environ.setdefault("YIGUI_PROGRESS", "0")
 SPLITS = {
     "train": ["corpus/eval/questions.jsonl", "corpus/eval/qa_train_gen.jsonl", "corpus/eval/qa_train_gen2.jsonl",
               "corpus/eval/qa_train_gen3.jsonl",
-              *sorted(str(p.relative_to(REPO)) for p in (REPO / "corpus/eval").glob("qa_train_gen4_*.jsonl")), "@dev"],
+              *sorted(str(p.relative_to(REPO)) for p in (REPO / "corpus/eval").glob("qa_train_gen[4-9]_*.jsonl")), "@dev"],
     "test": ["corpus/eval/qa_test_zh.jsonl", "corpus/eval/qa_test_en.jsonl", "corpus/eval/qa_test_refuse.jsonl"],
 }
 

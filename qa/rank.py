@@ -37,7 +37,7 @@ FEATURES = [
     # first-stage signals: raw, relative to the best candidate, and rank
     "bm25", "bm25_rel", "bm25_lrank", "bm25_bi_rel", "bm25_bi_lrank", "bm25_core_rel", "bm25_core_lrank",
     "terms", "terms_rel", "dense", "dense_gap", "dense_lrank", "dense_para", "dense_para_gap", "dense_core_gap",
-    "dense_en", "dense_en_gap", "has_en", "rrf", "rrf_rel", "rrf_lrank",
+    "dense_en", "dense_en_gap", "dense_tr_gap", "dense_tr_lrank", "has_en", "rrf", "rrf_rel", "rrf_lrank",
     # instrument
     "title_named", "any_named", "level_rank", "is_guideline", "current",
     # graph routes
@@ -82,7 +82,7 @@ def candidates(signals: dict, fused: np.ndarray, mask: np.ndarray, extra: list[i
     """First-stage union: the top of each route, the fused top, and the graph expansions (penalty clauses of the
     duties found, definitions of the question's concepts)."""
     pool: list[int] = []
-    for name in ("bm25", "bm25_bi", "bm25_core", "dense", "dense_para", "dense_core", "dense_en", "terms"):
+    for name in ("bm25", "bm25_bi", "bm25_core", "dense", "dense_para", "dense_core", "dense_en", "dense_tr", "terms"):
         s = signals.get(name)
         if s is None:
             continue
@@ -128,6 +128,10 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
     if de is not None:
         put("dense_en", de[idx])
         put("dense_en_gap", de[idx] - float(np.max(de)))
+    dt = signals.get("dense_tr")
+    dt = signals["dense"] if dt is None else dt  # Chinese questions: the question's own vector
+    put("dense_tr_gap", dt[idx] - float(np.max(dt)))
+    put("dense_tr_lrank", _lrank(dt, idx))
     put("has_en", r.has_en[idx])
     put("rrf", fused[idx])
     put("rrf_rel", _rel(fused - min(0.0, float(np.min(fused[idx]))), idx))

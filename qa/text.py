@@ -73,6 +73,7 @@ class QueryAnalysis:
     en_tokens: list[str] = field(default_factory=list)
     zh_terms: list[str] = field(default_factory=list)  # glossary translations of English terms
     dict_terms: list[str] = field(default_factory=list)  # dictionary translations of English everyday words (Retriever)
+    en_rest: str = ""  # an English question's words the glossary did not translate (the dictionary's input)
     instruments: set[str] = field(default_factory=set)  # instrument ids the question names
     version_hints: set[str] = field(default_factory=set)  # years, or "old"
     asks_penalty: bool = False
@@ -213,6 +214,15 @@ def glossary_map() -> list[tuple[str, list[str]]]:
 
 
 @lru_cache(maxsize=1)
+def glossary_patterns() -> list[tuple[str, list[str], re.Pattern]]:
+    """glossary_map with each English variant's pattern over a question's padded lower-case words: the term or its
+    inflection (hospital/hospitals, process/processing), never a longer word that begins with it ("contract" is not
+    in "contractor", "app" not in "appeal"); variants that are function words ("have" 具备, a mined pair) dropped."""
+    return [(en, zhs, re.compile(rf"(?<= ){re.escape(en)}(?:s|es|ed|d|ing)?(?= )"))
+            for en, zhs in glossary_map() if en not in STOP_EN]
+
+
+@lru_cache(maxsize=1)
 def _domain_zh_terms() -> list[str]:
     terms = set()
     for t in _terms():
@@ -289,13 +299,13 @@ def analyse(question: str, docs: dict | None = None) -> QueryAnalysis:
     low = text.lower()
     lay: list[str] = []
     zh_terms: list[str] = []
+    rest = ""
     if lang == "en":
         rest = " " + re.sub(r"[^a-z0-9\-' ]", " ", low) + " "
-        for en, zhs in glossary_map():
-            pat = " " + en + " "
-            if pat in rest or (len(en) >= 5 and (" " + en) in rest):
+        for en, zhs, pat in glossary_patterns():
+            if en.split()[0] in rest and pat.search(rest):
                 zh_terms.extend(zhs)
-                rest = rest.replace(pat, "  ")
+                rest = pat.sub(" ", rest)
         zh_tokens = []
         for t in dict.fromkeys(zh_terms):
             zh_tokens.extend(tokens_zh(t))
@@ -343,6 +353,7 @@ def analyse(question: str, docs: dict | None = None) -> QueryAnalysis:
     core_text = re.sub(r"\s+", " ", core_text).strip()
     return QueryAnalysis(
         text=text, lang=lang, zh_tokens=zh_tokens, en_tokens=en_tokens, zh_terms=list(dict.fromkeys(zh_terms)),
+        en_rest=re.sub(r"\s+", " ", rest).strip() if lang == "en" else "",
         instruments=instruments, version_hints=hints, asks_penalty=bool(PENALTY.search(text)),
         actor_terms=list(dict.fromkeys(actor_terms)), domain_terms=domain, lay_terms=lay,
         legal_terms=_legal_terms(text if lang == "zh" else "", zh_terms + lay),
