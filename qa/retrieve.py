@@ -417,11 +417,8 @@ class Retriever:
         # English: the question with its Chinese dictionary and glossary words, against the Chinese clauses -- the
         # English text alone finds the deciding clause in the top 5 for 0.41 of TRAIN English questions, with its
         # translated words for 0.56 (mixed-language queries sit closer to the Chinese passages in e5's space)
-        out["dense_tr"] = None
-        if qa.lang == "en":
-            tr = " ".join(dict.fromkeys(qa.zh_terms + qa.dict_terms))
-            if tr:
-                out["dense_tr"] = self.E @ self._qvec_text(tr + " " + qa.text)
+        tr = self._tr_text(qa)
+        out["dense_tr"] = self.E @ self._qvec_text(tr) if tr else None
         out["bm25_en"] = out["dense_en"] = None
         if qa.lang == "en" and self.en_units:
             be = self.bm25_en.get_scores(qa.en_tokens) if qa.en_tokens else np.zeros(len(self.en_units))
@@ -468,6 +465,14 @@ class Retriever:
 
     def _qvec(self, qa: QueryAnalysis) -> np.ndarray:
         return self._qvec_text(qa.text)
+
+    @staticmethod
+    def _tr_text(qa: QueryAnalysis) -> str | None:
+        """An English question's dense_tr query: its glossary and dictionary Chinese words, then the question."""
+        if qa.lang != "en":
+            return None
+        tr = " ".join(dict.fromkeys(qa.zh_terms + qa.dict_terms))
+        return f"{tr} {qa.text}" if tr else None
 
     def _qvec_text(self, text: str) -> np.ndarray:
         """Query vector, memoised per process (a query costs ~15 ms to embed, a lookup nothing)."""
