@@ -43,7 +43,7 @@ FEATURES = [
     # graph routes
     "is_penalty", "penalizes_cand", "penalty_method_general", "modality_match", "has_obligation", "regulator_only",
     "actor_match", "actor_inherited_match", "q_has_actor", "defines_concept", "cited_by_top", "cites_top",
-    "has_deadline", "has_liability", "cov_clause", "cov_bigram", "doc_votes", "doc_votes_rank",
+    "has_deadline", "has_liability", "cov_clause", "cov_bigram", "cov_conduct", "cov_conduct_rel", "doc_votes", "doc_votes_rank",
     "knn_score", "knn_sim", "knn_doc", "dense_drop", "bm25_drop", "terms_frac", "rare_term_hit",
     # question
     *[f"q_{k}" for k in INTENTS], "q_en", "q_ai", "q_len", "log_len",
@@ -195,6 +195,12 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
         d = r.unit_doc[i]
         X[j, FIDX["doc_votes"]] = votes.get(d, 0.0)
         X[j, FIDX["doc_votes_rank"]] = vrank.get(d, 30)
+        ct = r.conduct_tok[i]
+        if ct and toks and w.sum() > 0:
+            X[j, FIDX["cov_conduct"]] = float(sum(wi for t, wi in zip(toks, w) if t in ct) / w.sum())
+    cc = X[:, FIDX["cov_conduct"]]
+    if len(cc) and cc.max() > 0:
+        X[:, FIDX["cov_conduct_rel"]] = cc / cc.max()
     # the question's legal terms (glossary, actors, translated English terms, lay words mapped): which share the clause
     # holds, and whether it holds the rarest one (the term that names the legal issue: 单独同意 rather than 患者)
     terms = [t for t in dict.fromkeys(q.legal_terms + q.concepts) if len(t) >= 2]

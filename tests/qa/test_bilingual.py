@@ -64,3 +64,29 @@ def test_english_question_in_everyday_words_reaches_the_clause(retriever):
 
 def test_chinese_questions_are_not_dictionary_translated(retriever):
     assert retriever.analyse("医院可以重复使用一次性注射器吗？").dict_terms == []
+
+
+def test_glossary_terms_match_whole_words_or_inflections_not_prefixes():
+    from qa.text import analyse
+
+    qa = analyse("What duties does a contractor processing personal data on a company's behalf have?")
+    assert "个人信息" in qa.zh_terms and "处理" in qa.zh_terms  # "processing" is an inflection of "process"
+    assert "合同" not in qa.zh_terms  # "contract" is a prefix of "contractor", not the word
+    assert "具备" not in qa.zh_terms  # a mined pair keyed on the function word "have"
+    assert "personal" not in qa.en_rest and "contractor" in qa.en_rest
+    assert "医疗机构" in analyse("Must hospitals keep records?").zh_terms
+
+
+def test_words_the_glossary_translated_are_not_looked_up_again(retriever):
+    qa = retriever.analyse("What duties does a contractor processing personal data on a company's behalf have?")
+    assert "个人信息" in qa.zh_terms
+    assert not {"人格", "人身", "材料"} & set(qa.dict_terms), qa.dict_terms  # "personal" + "data" one by one
+
+
+def test_english_questions_get_a_translated_dense_view(retriever):
+    en = retriever.analyse("Can a hospital reuse single-use syringes on another patient?")
+    sig = retriever._signals(en, retriever._qvec(en))
+    assert sig["dense_tr"] is not None and sig["dense_tr"].shape == sig["dense"].shape
+    assert not (sig["dense_tr"] == sig["dense"]).all()
+    zh = retriever.analyse("医院可以重复使用一次性注射器吗？")
+    assert retriever._signals(zh, retriever._qvec(zh))["dense_tr"] is None

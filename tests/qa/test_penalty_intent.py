@@ -153,3 +153,15 @@ def test_foreign_law_is_a_foreign_jurisdictions_law_not_a_foreign_place(q, forei
     from qa.scope import foreign_law
 
     assert foreign_law(SimpleNamespace(text=q, instruments=set())) is foreign
+
+
+def test_conduct_text_keeps_what_is_sanctioned_not_the_sanction():
+    from qa.retrieve import conduct_text
+
+    t = ("有下列情形之一的，由县级以上人民政府卫生健康主管部门责令改正，没收违法所得，并处违法所得二倍以上五倍以下的罚款："
+         "（一）未经批准擅自开展临床试验的；（二）伪造、出具虚假医学证明文件的。")
+    c = conduct_text(t)
+    assert "擅自开展临床试验" in c and "虚假医学证明文件" in c
+    assert "罚款" not in c and "卫生健康主管部门" not in c and "没收" not in c
+    assert conduct_text(PIPL_66).startswith("违反本法规定处理个人信息")
+    assert "五千万元" not in conduct_text(PIPL_66)
