@@ -43,7 +43,8 @@ FEATURES = [
     # graph routes
     "is_penalty", "penalizes_cand", "penalty_method_general", "modality_match", "has_obligation", "regulator_only",
     "actor_match", "actor_inherited_match", "q_has_actor", "defines_concept", "cited_by_top", "cites_top",
-    "has_deadline", "has_liability", "cov_clause", "cov_bigram", "cov_conduct", "cov_conduct_rel", "doc_votes", "doc_votes_rank",
+    "has_deadline", "has_liability", "cov_clause", "cov_bigram", "cov_conduct", "cov_conduct_rel",
+    "doc_votes", "doc_votes_rank",
     "knn_score", "knn_sim", "knn_doc", "dense_drop", "bm25_drop", "terms_frac", "rare_term_hit",
     # question
     *[f"q_{k}" for k in INTENTS], "q_en", "q_ai", "q_len", "log_len",
@@ -82,7 +83,8 @@ def candidates(signals: dict, fused: np.ndarray, mask: np.ndarray, extra: list[i
     """First-stage union: the top of each route, the fused top, and the graph expansions (penalty clauses of the
     duties found, definitions of the question's concepts)."""
     pool: list[int] = []
-    for name in ("bm25", "bm25_bi", "bm25_core", "dense", "dense_para", "dense_core", "dense_en", "dense_tr", "terms"):
+    for name in ("bm25", "bm25_bi", "bm25_core", "dense", "dense_para", "dense_core", "dense_en", "dense_tr",
+                 "terms"):
         s = signals.get(name)
         if s is None:
             continue

@@ -41,7 +41,7 @@ WEIGHTS = {
     "dense_para": 0.5,  # e5 cosine, best paragraph of the article
     "bm25_en": 0.0,  # BM25 over the official English translation: measured no gain over glossary translation
     "dense_en": 1.0,  # e5 cosine against the official English translation (English questions)
-    "dense_tr": 0.6,  # e5 cosine, the English question with its translated words (as "dense"; the ranker weighs it)
+    "dense_tr": 0.6,  # e5 cosine, an English question's translated Chinese words (as "dense"; the ranker weighs it)
 }
 EN_SIGNALS = {"bm25_en": "bm25", "dense_en": "dense"}
 RRF_K = 20
