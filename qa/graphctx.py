@@ -37,6 +37,18 @@ class GraphContext:
     actor_up: dict[str, set[str]] = field(default_factory=dict)  # actor -> broader actors (closure)
 
     @property
+    def penalizes(self) -> dict[str, list[tuple[str, str]]]:
+        """Penalty article -> [(duty article, method)]: PENALIZES read from the penalty's side (built once)."""
+        out = self.__dict__.get("_penalizes")
+        if out is None:
+            out = {}
+            for duty, links in self.penalized_by.items():
+                for pen, method, _ in links:
+                    out.setdefault(pen, []).append((duty, method))
+            self.__dict__["_penalizes"] = out
+        return out
+
+    @property
     def empty(self) -> bool:
         return not self.facts and not self.defines
 

@@ -41,7 +41,8 @@ FEATURES = [
     # instrument
     "title_named", "any_named", "level_rank", "is_guideline", "current",
     # graph routes
-    "is_penalty", "penalizes_cand", "penalty_method_general", "modality_match", "has_obligation", "regulator_only",
+    "is_penalty", "penalizes_cand", "penalty_method_general", "pen_duty_lrank", "pen_duty_dense_gap", "pen_duty_cov",
+    "duty_sanctioned", "modality_match", "has_obligation", "regulator_only",
     "actor_match", "actor_inherited_match", "q_has_actor", "defines_concept", "cited_by_top", "cites_top",
     "has_deadline", "has_liability", "cov_clause", "cov_bigram", "cov_conduct", "cov_conduct_rel",
     "doc_votes", "doc_votes_rank",
@@ -200,6 +201,37 @@ def feature_matrix(r, q, signals: dict, fused: np.ndarray, idx: np.ndarray) -> n
         ct = r.conduct_tok[i]
         if ct and toks and w.sum() > 0:
             X[j, FIDX["cov_conduct"]] = float(sum(wi for t, wi in zip(toks, w) if t in ct) / w.sum())
+    # a penalty clause seen through the duties it sanctions (PENALIZES): the best of them in the first stage (rank
+    # among the candidates, dense gap, coverage of the question) -- the conduct a question describes is usually
+    # worded in the duty, the penalty only refers to it ("违反本法第三十条规定")
+    pos = {int(i): j for j, i in enumerate(idx)}
+    crank = np.empty(n)
+    crank[np.argsort(-fused[idx], kind="stable")] = np.arange(1, n + 1)
+    dmax = float(np.max(signals["dense"]))
+    cov = X[:, FIDX["cov_clause"]]
+    X[:, FIDX["pen_duty_lrank"]] = np.log2(2 + N_CAND)
+    X[:, FIDX["pen_duty_dense_gap"]] = -1.0
+    for j, pid in enumerate(ids):
+        links = ctx.penalizes.get(pid)
+        if links:
+            best_r, best_d, best_c = None, None, 0.0
+            for duty, _ in links:
+                k = r.zh_index.get(duty)
+                if k is None:
+                    continue
+                dg = float(signals["dense"][k]) - dmax
+                best_d = dg if best_d is None else max(best_d, dg)
+                jj = pos.get(k)
+                if jj is not None:
+                    best_r = crank[jj] if best_r is None else min(best_r, crank[jj])
+                    best_c = max(best_c, float(cov[jj]))
+            if best_r is not None:
+                X[j, FIDX["pen_duty_lrank"]] = np.log2(1 + best_r)
+            if best_d is not None:
+                X[j, FIDX["pen_duty_dense_gap"]] = best_d
+            X[j, FIDX["pen_duty_cov"]] = best_c
+        elif pid in ctx.penalized_by:
+            X[j, FIDX["duty_sanctioned"]] = 1.0
     cc = X[:, FIDX["cov_conduct"]]
     if len(cc) and cc.max() > 0:
         X[:, FIDX["cov_conduct_rel"]] = cc / cc.max()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 
@@ -141,8 +142,6 @@ def test_cli_rejects_a_blank_question(retriever):
 
 def test_retrieval_vectors_come_from_the_store(retriever):
     """Ingest embedded every clause QA needs; building the index embeds nothing more."""
-    import numpy as np
-
     assert retriever.embedded_at_query == 0
     assert len(retriever.zh_units) >= 1000
     assert retriever.E.shape == (len(retriever.zh_units), retriever.embedder.dim)
@@ -160,6 +159,27 @@ def test_graph_context_is_loaded(retriever):
     assert ("pipl/art66", "general", 0.0) in g.penalized_by["pipl/art38"]
     assert "敏感个人信息" in g.defines
     assert "pi-handler" in g.actors_with_inherited(["medical-institution"])
+    # the same links read from the penalty's side
+    assert ("pipl/art29", "general") in g.penalizes["pipl/art66"]
+    assert all(any(p == "pipl/art66" for p, _, _ in g.penalized_by[d]) for d, _ in g.penalizes["pipl/art66"])
+
+
+def test_penalty_candidates_carry_their_sanctioned_duties_features(retriever):
+    """A penalty clause is scored through the duties it sanctions: PIPL 66 inherits the first-stage standing of the
+    consent duty a consent question matches; a duty with a penalty link is flagged as sanctioned."""
+    from qa.rank import FIDX, N_CAND
+
+    qa = retriever.analyse("处理病人的健康信息没有取得单独同意，会被怎么处罚？")
+    sig, fused, mask = retriever.first_stage(qa)
+    idx, X = retriever.candidate_features(qa, sig, fused, mask)
+    row = {retriever.zh_units[i].prov.id: X[j] for j, i in enumerate(idx)}
+    assert "pipl/art66" in row and "pipl/art29" in row
+    pen = row["pipl/art66"]
+    assert pen[FIDX["pen_duty_lrank"]] < np.log2(2 + N_CAND)  # a sanctioned duty is among the candidates
+    assert -1.0 < pen[FIDX["pen_duty_dense_gap"]] <= 0.0 and pen[FIDX["pen_duty_cov"]] > 0
+    assert pen[FIDX["duty_sanctioned"]] == 0.0
+    duty = row["pipl/art29"]
+    assert duty[FIDX["duty_sanctioned"]] == 1.0 and duty[FIDX["pen_duty_dense_gap"]] == -1.0
 
 
 def test_reingest_is_picked_up_by_a_serving_process(scratch_store, tmp_path, monkeypatch):
