@@ -183,16 +183,26 @@ def summary_zh(p: Penalties, personal_first: bool = False) -> str:
 
 
 def summary_en(p: Penalties, personal_first: bool = False) -> str:
-    """English: the amounts in figures, with the verbatim Chinese phrase beside them."""
+    """English: the amounts in figures, with the verbatim Chinese phrase beside them; every entity tier, highest first,
+    with its trigger, as the Chinese summary has them (the ordinary tier beside the aggravated one, so a first
+    offence is not read as facing the aggravated maximum)."""
     parts = []
-    em = p.entity_max
-    if em:
-        parts.append(f"a fine of up to RMB {em.max_value:,.0f}" + (" or a share of the previous year's turnover"
-                                                                  if "营业额" in em.text else "")
-                     + f" ({em.text})" + (f", where {em.condition}" if em.condition else ""))
+    fixed = sorted([t for t in p.tiers if t.target == "entity" and t.kind == "fixed"], key=lambda t: -t.max_value)
+    seen = set()
+    for t in fixed:
+        if t.text in seen:
+            continue
+        seen.add(t.text)
+        head = ("a fine of up to" if not parts else
+                "otherwise up to" if not t.condition and any(x.condition for x in fixed if x.text in seen and x is not t)
+                else "up to")
+        parts.append(f"{head} RMB {t.max_value:,.0f}" + (" or a share of the previous year's turnover"
+                                                        if "营业额" in t.text else "")
+                     + f" ({t.text})" + (f", where {t.condition}" if t.condition else ""))
     for t in p.entity_multiples:
         parts.append(("up to the amount itself" if t.max_value == 1 and "等值" in t.text else
-                      f"up to {t.max_value:g} times the amount") + f" ({t.text})")
+                      f"up to {t.max_value:g} times the amount") + f" ({t.text})"
+                     + (f", where {t.condition}" if t.condition else ""))
     for t in p.tiers:
         if t.target == "entity" and t.kind == "share":
             parts.append(f"up to {t.max_value:g}% of the amount ({t.text})")

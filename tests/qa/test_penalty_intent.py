@@ -27,7 +27,10 @@ def test_pipl_66_tiers():
     zh = summary_zh(p)
     assert zh.startswith("最高可处五千万元以下或者上一年度营业额百分之五以下罚款（情节严重的）")
     assert "一百万元以下罚款（拒不改正的）" in zh and "对直接责任人员最高十万元以上一百万元以下罚款" in zh
-    assert "RMB 50,000,000" in summary_en(p)
+    en = summary_en(p)
+    assert en.startswith("a fine of up to RMB 50,000,000 or a share of the previous year's turnover")
+    # the lower tier is stated with its own trigger, as in the Chinese summary, not dropped behind the maximum
+    assert "up to RMB 1,000,000 (一百万元以下罚款), where 拒不改正的" in en
 
 
 def test_multiples_of_goods_value_and_their_triggers():
@@ -165,3 +168,10 @@ def test_conduct_text_keeps_what_is_sanctioned_not_the_sanction():
     assert "罚款" not in c and "卫生健康主管部门" not in c and "没收" not in c
     assert conduct_text(PIPL_66).startswith("违反本法规定处理个人信息")
     assert "五千万元" not in conduct_text(PIPL_66)
+
+
+def test_english_summary_keeps_the_ordinary_tier_after_the_aggravated_one():
+    p = parse("由有关主管部门责令改正，给予警告，可以并处一万元以上五万元以下罚款；拒不改正或者情节严重的，处五万元以上五十万元以下罚款。")
+    en = summary_en(p)
+    assert en.startswith("a fine of up to RMB 500,000 (五万元以上五十万元以下罚款), where 拒不改正或者情节严重的")
+    assert "otherwise up to RMB 50,000 (一万元以上五万元以下罚款)" in en
