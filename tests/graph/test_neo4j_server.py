@@ -283,8 +283,13 @@ def test_db_cli_on_neo4j_and_idle_stop(tmp_path):
     t0 = time.monotonic()
     java.wait(timeout=40)
     _record("neo4j_idle_stop_seconds", round(time.monotonic() - t0, 1))
-    out = (tmp_path / "neo4j" / "server.out").read_text(encoding="utf-8", errors="replace")
-    assert "no client for 6 s" in out
+    # the supervisor writes its reason after java has exited (graph.server.supervise): wait for the line, not a race
+    log = tmp_path / "neo4j" / "server.out"
+    deadline = time.monotonic() + 15
+    while "yigui supervisor: stopped" not in log.read_text(encoding="utf-8", errors="replace") \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "no client for 6 s" in log.read_text(encoding="utf-8", errors="replace")
     assert run("db", "status", "--backend", "neo4j").returncode == 3
     r = run("db", "stop", "--backend", "neo4j")
     assert r.returncode == 0 and "not running (neo4j)" in r.stdout
