@@ -188,14 +188,13 @@ def summary_en(p: Penalties, personal_first: bool = False) -> str:
     offence is not read as facing the aggravated maximum)."""
     parts = []
     fixed = sorted([t for t in p.tiers if t.target == "entity" and t.kind == "fixed"], key=lambda t: -t.max_value)
-    seen = set()
+    seen, triggered = set(), False  # triggered: an earlier (higher) tier had a trigger, so this one is "otherwise"
     for t in fixed:
         if t.text in seen:
             continue
         seen.add(t.text)
-        head = ("a fine of up to" if not parts else
-                "otherwise up to" if not t.condition and any(x.condition for x in fixed if x.text in seen and x is not t)
-                else "up to")
+        head = "a fine of up to" if not parts else "otherwise up to" if triggered and not t.condition else "up to"
+        triggered = triggered or bool(t.condition)
         parts.append(f"{head} RMB {t.max_value:,.0f}" + (" or a share of the previous year's turnover"
                                                         if "营业额" in t.text else "")
                      + f" ({t.text})" + (f", where {t.condition}" if t.condition else ""))
