@@ -11,5 +11,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq "${missing[@]}" >/dev/null
+# wait for another apt run (a second checkout's set-up, unattended upgrades) rather than fail on its lock
+lock=(-o DPkg::Lock::Timeout=600)
+apt-get "${lock[@]}" update -qq >/dev/null
+apt-get "${lock[@]}" install -y -qq "${missing[@]}" >/dev/null
