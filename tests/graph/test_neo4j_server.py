@@ -251,7 +251,7 @@ def test_db_cli_on_neo4j_and_idle_stop(tmp_path):
     import sys
 
     build()
-    env = os.environ | {"YIGUI_HOME": str(tmp_path), "YIGUI_DB_IDLE_TIMEOUT": "6", "YIGUI_PROGRESS": "0"}
+    env = os.environ | {"YIGUI_HOME": str(tmp_path), "YIGUI_DB_IDLE_TIMEOUT": "20", "YIGUI_PROGRESS": "0"}
     env.pop("NEO4J_URI", None)
     yigui = [sys.executable, "-m", "ui.cli"]
 
@@ -260,7 +260,7 @@ def test_db_cli_on_neo4j_and_idle_stop(tmp_path):
 
     r = run("db", "start", "--backend", "neo4j")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("running neo4j pid ") and "Neo4j 5.26.0" in r.stdout and "stops after 6 s" in r.stdout
+    assert r.stdout.startswith("running neo4j pid ") and "Neo4j 5.26.0" in r.stdout and "stops after 20 s" in r.stdout
     st = json.loads(run("db", "status", "--backend", "neo4j", "--json").stdout)
     assert st["running"] and st["backend"] == "neo4j" and st["uri"].startswith("bolt://127.0.0.1:")
     # a Bolt client holds it in use while we look (an open connection counts, as for ArcadeDB)
@@ -269,7 +269,7 @@ def test_db_cli_on_neo4j_and_idle_stop(tmp_path):
     pw = (tmp_path / "neo4j" / "password").read_text(encoding="utf-8").strip()
     client = neo4j.GraphDatabase.driver(st["uri"], auth=("neo4j", pw))
     client.verify_connectivity()
-    assert st["http_port"] is None and st["idle_timeout"] == 6
+    assert st["http_port"] is None and st["idle_timeout"] == 20
     arcade = run("db", "status", "--json")  # this home's ArcadeDB: not running (exit 3), the Neo4j one listed
     assert arcade.returncode == 3
     listed = [s for s in json.loads(arcade.stdout)["servers"] if s["pid"] == st["pid"]]
@@ -277,11 +277,12 @@ def test_db_cli_on_neo4j_and_idle_stop(tmp_path):
     bad = run("db", "status", "--backend", "neo4jx")
     assert bad.returncode == 2 and "--backend 'neo4jx'" in bad.stderr and "arcadedb, neo4j" in bad.stderr
     assert json.loads(run("db", "status", "--backend", "neo4j", "--json").stdout)["in_use"] is True
-    # the last client gone: the supervisor stops it after ~6 s (polls every 1.2 s)
+    # the last client gone: the supervisor stops it after ~20 s (polls every 1.2 s); 20 s, not less, because the
+    # CLI calls between start and the first client can take longer than a short timeout on a loaded 2-core machine
     java = psutil.Process(st["pid"])
     client.close()
     t0 = time.monotonic()
-    java.wait(timeout=40)
+    java.wait(timeout=60)
     _record("neo4j_idle_stop_seconds", round(time.monotonic() - t0, 1))
     # the supervisor writes its reason after java has exited (graph.server.supervise): wait for the line, not a race
     log = tmp_path / "neo4j" / "server.out"
