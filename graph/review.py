@@ -44,7 +44,22 @@ class ReviewResult(BaseModel):
 
 @lru_cache(maxsize=1)
 def kinds() -> dict[str, dict]:
-    return load_yaml("review.yaml")["kinds"]
+    """The kinds with their cues, each `{term}` replaced by review.yaml's shared word list of that name (the kinds of
+    personal data, organisation words, places abroad), so a list is written once for every cue that needs it."""
+    spec = load_yaml("review.yaml")
+    terms = spec.get("terms") or {}
+
+    def fill(rx):
+        if isinstance(rx, list):
+            return [fill(x) for x in rx]
+        return re.sub(r"\{([a-z_]+)\}", lambda m: terms.get(m.group(1), m.group(0)), rx) if isinstance(rx, str) else rx
+
+    out = {}
+    for k, kind in spec["kinds"].items():
+        reqs = [{key: (fill(v) if key in ("cues", "partial") else v) for key, v in r.items()}
+                for r in kind["requirements"]]
+        out[k] = {**kind, "detect": fill(kind["detect"]), "requirements": reqs}
+    return out
 
 
 _SENT = re.compile(r"(?<=[。；;！？!?])|\n")

@@ -105,3 +105,25 @@ def test_api_review(client):
     # a file name is only a name: no path, no empty or dot name reaching the file system
     for odd in ("..", "", "../../etc/passwd.txt"):
         assert_problem(client.post("/v1/review", files={"file": (odd, "天气很好。".encode(), "text/plain")}), 422)
+
+
+def test_shared_word_lists_expand_into_the_cues():
+    """`{data_zh}` and the other review.yaml `terms` are expanded once for every cue that names them."""
+    from graph.review import kinds
+
+    cats = next(r for r in kinds()["dpa"]["requirements"] if r["id"] == "categories")["cues"]
+    assert "{data_zh}" not in cats and "身份证号?" in cats
+    text = "委托处理协议\n乙方处理的资料含患者姓名、住院号和诊断。"
+    by = {e.id: e for e in review_text(text, kind="dpa").elements}
+    assert by["categories"].verdict == "covered" and by["categories"].span == "乙方处理的资料含患者姓名、住院号和诊断。"
+
+
+def test_an_overseas_recipient_must_be_named_not_just_abroad():
+    """PIPL 39 asks for the recipient's name and contact: "sent to a lab abroad" does not cover it, a named company
+    with its address does."""
+    prof = Profile(data={"personal_information": True}, activities=["cross-border-transfer"])
+    vague = "隐私政策\n部分数据需要传输到境外合作实验室进行分析。"
+    named = "隐私政策\n您的数据将传输至我们位于香港的关联公司康健国际有限公司（联系邮箱：dpo@example.hk）。"
+    assert {e.id: e for e in review_text(vague, profile=prof).elements}["export-recipient"].verdict == "missing"
+    hit = {e.id: e for e in review_text(named, profile=prof).elements}["export-recipient"]
+    assert hit.verdict == "covered" and "康健国际有限公司" in hit.span
